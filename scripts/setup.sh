@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything Kakou needs on a fresh Debian machine of this project's kind, idempotently:
+# a second run that finds everything installed takes about a second.
+#
+#   - Debian packages: rustc-web/cargo-web/rust-web-src (Rust 1.96 + std source, for the wasm build
+#     with -Zbuild-std, see docs/toolchain.md), lld-19 (wasm-ld), chromium + chromium-driver (browser
+#     tests), dcmtk (dcmdump), dicom3tools (dciodvfy), libgdcm-tools (gdcmanon, the benchmark peer).
+#   - cargo: wasm-bindgen-cli at the exact version the wasm crate pins, wasm-pack.
+#   - npm (under tools/node): binaryen's wasm-opt (Debian's 108 breaks wasm-bindgen output).
+#   - the test corpus: real DICOM files from public packages, built by ../shared/eval/dicom.
+#
+# Environment: KAKOU_CACHE (default ~/.cache/kakou) holds the corpus and the Python venv.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+apt_pkgs=(rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver dcmtk dicom3tools libgdcm-tools python3-venv)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$KAKOU_WASM_SHIM"
+ln -sf /usr/bin/cargo /usr/bin/rustc /usr/bin/rustdoc "$KAKOU_WASM_SHIM/"
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (several minutes on a cold machine)"
+  # no --locked: its lock pins a webpki-roots the registry does not serve (docs/toolchain.md)
+  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
+  log "cargo install wasm-pack $WASM_PACK_VERSION"
+  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q --locked wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+if [ ! -x tools/node/node_modules/.bin/wasm-opt ]; then
+  log "npm: binaryen (wasm-opt)"
+  (cd tools/node && npm ci --silent --no-audit --no-fund)
+fi
+
+if [ ! -f "$KAKOU_CORPUS/manifest.tsv" ]; then
+  log "building the DICOM test corpus in $KAKOU_CORPUS (pip install of pydicom & co., a few minutes)"
+  VENV="$KAKOU_VENV" bash "$KAKOU_SHARED/eval/dicom/build_corpus.sh" "$KAKOU_CORPUS" >/dev/null
+fi
+log "ready"
