@@ -18,6 +18,7 @@ pub mod dates;
 pub mod key;
 pub mod pseudonym;
 pub mod report;
+pub mod scrub;
 pub mod uid;
 
 pub use key::{KeyError, ProjectKey, Purpose};

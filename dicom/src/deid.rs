@@ -1,0 +1,307 @@
+//! The entry point: bytes of one DICOM file in, de-identified bytes and a report out.
+
+use dicom_core::Tag;
+use dicom_core::header::Header;
+use dicom_dictionary_std::tags;
+use dicom_object::file::ReadPreamble;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use kakou_sdk::dates::DateShift;
+use kakou_sdk::pseudonym::Pseudonymizer;
+use kakou_sdk::report::{ActionKind, Outcome};
+use kakou_sdk::scrub::IdentifierSet;
+use kakou_sdk::uid::UidMapper;
+use kakou_sdk::{ProjectKey, Purpose};
+
+use crate::burned_in::{ImageFacts, blank_regions};
+use crate::error::{DeidError, ErrorKind};
+use crate::marking::{PixelMarks, add_markers};
+use crate::policy::{BirthDatePolicy, Policy};
+use crate::profile::{Letter, ProfileOption, ProfileTable};
+use crate::report::{AttributeAction, FileReport, Notice};
+use crate::safe_private::SafePrivateList;
+use crate::walk::{MAX_DEPTH, Walker, first_str, strings_of};
+
+/// Kakou's Implementation Class UID (a fixed `2.25.` UUID-derived root) and version name.
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.181452193483839012345517312402838219521";
+pub const IMPLEMENTATION_VERSION_NAME: &str = "KAKOU_0_1";
+
+/// Attributes whose values are never searched for in other text (a manufacturer name that equals
+/// the institution name must not erase the manufacturer).
+const BENIGN: [Tag; 6] = [
+    tags::MANUFACTURER,
+    tags::MANUFACTURER_MODEL_NAME,
+    tags::SOFTWARE_VERSIONS,
+    tags::SECONDARY_CAPTURE_DEVICE_MANUFACTURER,
+    tags::SECONDARY_CAPTURE_DEVICE_MANUFACTURER_MODEL_NAME,
+    tags::MODALITY,
+];
+
+/// The result of de-identifying one file.
+#[derive(Debug)]
+pub struct Processed {
+    /// The de-identified Part 10 file. For a quarantined file these are the cleaned metadata with
+    /// pixels untouched: safe to inspect, not to release.
+    pub bytes: Vec<u8>,
+    pub report: FileReport,
+}
+
+/// De-identifies DICOM files under one key and policy. Cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct Deidentifier {
+    policy: Policy,
+    key: ProjectKey,
+    uids: UidMapper,
+    pseudonyms: Pseudonymizer,
+}
+
+impl Deidentifier {
+    pub fn new(key: ProjectKey, policy: Policy) -> Result<Self, crate::policy::PolicyError> {
+        policy.validate()?;
+        Ok(Deidentifier {
+            uids: UidMapper::new(&key),
+            pseudonyms: Pseudonymizer::new(&key, Purpose::PatientPseudonym),
+            policy,
+            key,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// De-identifies one file. `name` is used in the report and in errors only.
+    pub fn deidentify(&self, name: &str, input: &[u8]) -> Result<Processed, DeidError> {
+        let err = |kind| DeidError { file: name.to_string(), kind };
+        let obj = parse(input).map_err(err)?;
+        let facts = ImageFacts::of(&obj);
+        let meta = obj.meta().clone();
+        let identity = patient_identity(&obj);
+        let pseudonym = format!("KK{}", self.pseudonyms.pseudonym("patient", &identity, 14));
+        let shift = self
+            .policy
+            .has(ProfileOption::RetainLongitudinalModifiedDates)
+            .then(|| DateShift::for_patient(&self.key, &identity, self.policy.date_shift));
+        let filler = self.pseudonyms.keyed_index("birth-date-filler", &identity, 1 << 20) as u32;
+        let known = self.known_identifiers(&obj, &meta);
+
+        let safe = SafePrivateList::get();
+        let mut walker = Walker::new(&self.policy, &self.uids, safe, pseudonym.clone(), shift, filler, known);
+        let dataset = walker
+            .dataset(obj.into_inner(), "", 0)
+            .map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
+        let mut out = dataset.with_exact_meta(self.clean_meta(meta, &mut walker.actions));
+
+        let mut report = FileReport {
+            file: name.to_string(),
+            outcome: Outcome::Deidentified,
+            sop_class_uid: facts.sop_class.clone(),
+            modality: facts.modality.clone(),
+            transfer_syntax: out.meta().transfer_syntax().trim_end_matches('\0').to_string(),
+            patient_pseudonym: pseudonym,
+            study_uid: string_at(&out, tags::STUDY_INSTANCE_UID),
+            series_uid: string_at(&out, tags::SERIES_INSTANCE_UID),
+            sop_instance_uid: string_at(&out, tags::SOP_INSTANCE_UID),
+            actions: std::mem::take(&mut walker.actions),
+            warnings: std::mem::take(&mut walker.warnings),
+            quarantine: None,
+            bytes_in: input.len() as u64,
+            bytes_out: 0,
+        };
+        let pixels = self.handle_burned_in(&facts, &mut out, &mut report);
+        add_markers(&mut out, &self.policy, pixels);
+        report.actions.push(AttributeAction {
+            path: "DeidentificationMethodCodeSequence".into(),
+            tag: "(0012,0064)".into(),
+            action: ActionKind::MarkerAdded,
+            rule: "PS3.15 E.1.1: PatientIdentityRemoved, method text, CID 7050 codes, (0028,0303)".into(),
+        });
+
+        let mut bytes = Vec::with_capacity(input.len() + 1024);
+        out.write_all(&mut bytes).map_err(|e| err(ErrorKind::Write(e.to_string())))?;
+        report.bytes_out = bytes.len() as u64;
+        Ok(Processed { bytes, report })
+    }
+
+    /// Blanks burned-in regions by rule, or quarantines. Returns the pixel markers to write.
+    fn handle_burned_in(&self, facts: &ImageFacts, out: &mut DefaultDicomObject, report: &mut FileReport) -> PixelMarks {
+        let Some(risk) = facts.risk(self.policy.burned_in.trust_burned_in_no) else {
+            return PixelMarks::default();
+        };
+        let Some(rule) = facts.matching_rule(&self.policy.burned_in.rules) else {
+            report.outcome = Outcome::Quarantined;
+            report.quarantine = Some(Notice::new(
+                "burned-in-risk",
+                format!("{risk}; no pixel rule matches {} {} {}x{}", facts.manufacturer, facts.model, facts.columns, facts.rows),
+            ));
+            return PixelMarks::default();
+        };
+        match blank_regions(out, &rule.regions) {
+            Ok(transcoded) => {
+                report.actions.push(AttributeAction {
+                    path: "PixelData".into(),
+                    tag: "(7FE0,0010)".into(),
+                    action: ActionKind::PixelsBlanked,
+                    rule: format!("pixel rule '{}': {} region(s)", rule.name, rule.regions.len()),
+                });
+                if transcoded {
+                    report.warnings.push(Notice::new(
+                        "transcoded",
+                        format!("pixels decoded to edit them: transfer syntax {} → Explicit VR Little Endian", report.transfer_syntax),
+                    ));
+                    report.transfer_syntax = out.meta().transfer_syntax().trim_end_matches('\0').to_string();
+                }
+                out.put(dicom_core::DataElement::new(
+                    tags::BURNED_IN_ANNOTATION,
+                    dicom_core::VR::CS,
+                    dicom_core::PrimitiveValue::from("NO"),
+                ));
+                PixelMarks { clean_pixel_data: true }
+            }
+            Err(e) => {
+                report.outcome = Outcome::Quarantined;
+                report.quarantine = Some(Notice::new("pixels-not-editable", format!("{risk}; rule '{}' matched but {e}", rule.name)));
+                PixelMarks::default()
+            }
+        }
+    }
+
+    /// The file meta group: new SOP Instance UID, Kakou as implementation, no AE titles or
+    /// private meta information (they name the sending station).
+    fn clean_meta(&self, mut meta: dicom_object::FileMetaTable, actions: &mut Vec<AttributeAction>) -> dicom_object::FileMetaTable {
+        let mut record = |tag: &str, name: &str, action, rule: &str| {
+            actions.push(AttributeAction { path: format!("meta/{name}"), tag: tag.into(), action, rule: rule.into() })
+        };
+        if !self.policy.has(ProfileOption::RetainUids) {
+            let sop = meta.media_storage_sop_instance_uid.trim_end_matches(['\0', ' ']).to_string();
+            if !sop.is_empty() {
+                meta.media_storage_sop_instance_uid = self.uids.map(&sop);
+                record("(0002,0003)", "MediaStorageSOPInstanceUID", ActionKind::UidMapped, "E.1-1 basic: U");
+            }
+        }
+        for (title, tag, name) in [
+            (&mut meta.source_application_entity_title, "(0002,0016)", "SourceApplicationEntityTitle"),
+            (&mut meta.sending_application_entity_title, "(0002,0017)", "SendingApplicationEntityTitle"),
+            (&mut meta.receiving_application_entity_title, "(0002,0018)", "ReceivingApplicationEntityTitle"),
+        ] {
+            if title.take().is_some() {
+                record(tag, name, ActionKind::Removed, "Kakou: AE titles name stations: X");
+            }
+        }
+        if meta.private_information.take().is_some() | meta.private_information_creator_uid.take().is_some() {
+            record("(0002,0102)", "PrivateInformation", ActionKind::Removed, "Kakou: private meta information: X");
+        }
+        meta.implementation_class_uid = IMPLEMENTATION_CLASS_UID.to_string();
+        meta.implementation_version_name = Some(IMPLEMENTATION_VERSION_NAME.to_string());
+        meta.update_information_group_length();
+        meta
+    }
+
+    /// Every identifying value the record carries (for scrubbing kept text).
+    fn known_identifiers(&self, obj: &InMemDicomObject, meta: &dicom_object::FileMetaTable) -> kakou_sdk::scrub::KnownIdentifiers {
+        let mut set = IdentifierSet::default();
+        let mut benign = Vec::new();
+        for t in BENIGN {
+            if let Some(v) = obj.get(t).and_then(first_str) {
+                benign.push(v);
+            }
+        }
+        collect_identifiers(obj, &self.policy, &mut set, 0);
+        for ae in [&meta.source_application_entity_title, &meta.sending_application_entity_title] {
+            if let Some(v) = ae {
+                set.add(v);
+            }
+        }
+        let refs: Vec<&str> = benign.iter().map(String::as_str).collect();
+        set.build(&refs)
+    }
+}
+
+/// Adds the values of every attribute the policy does not keep, at any depth.
+fn collect_identifiers(obj: &InMemDicomObject, policy: &Policy, set: &mut IdentifierSet, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let dates_kept = policy.has(ProfileOption::RetainLongitudinalFullDates);
+    for e in obj.iter() {
+        if let Some(items) = e.value().items() {
+            for item in items {
+                collect_identifiers(item, policy, set, depth + 1);
+            }
+            continue;
+        }
+        let tag = e.tag();
+        if tag.group() % 2 == 1 || BENIGN.contains(&tag) {
+            continue;
+        }
+        let kept = match ProfileTable::get().row(tag) {
+            Some(row) => row.code_for(&policy.options).0.resolve() == Letter::K,
+            None => !matches!(e.vr(), dicom_core::VR::PN),
+        };
+        let birth_kept = tag == tags::PATIENT_BIRTH_DATE && policy.birth_date == BirthDatePolicy::Keep;
+        if (kept && tag != tags::PATIENT_NAME && tag != tags::PATIENT_ID) || birth_kept {
+            continue;
+        }
+        for v in strings_of(e) {
+            match e.vr() {
+                dicom_core::VR::PN => set.add_person_name(&v),
+                dicom_core::VR::DA if !dates_kept => set.add_date(&v),
+                dicom_core::VR::DA | dicom_core::VR::TM | dicom_core::VR::DT => {}
+                dicom_core::VR::UI if v.len() >= 10 && !v.starts_with("1.2.840.10008.") => set.add(&v),
+                dicom_core::VR::LO | dicom_core::VR::SH | dicom_core::VR::LT | dicom_core::VR::ST
+                | dicom_core::VR::UT | dicom_core::VR::UC | dicom_core::VR::AE => set.add(&v),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Parses a Part 10 file from memory: `DICM` at byte 128 (with preamble) or at byte 0.
+fn parse(input: &[u8]) -> Result<DefaultDicomObject, ErrorKind> {
+    let start = if input.get(128..132) == Some(b"DICM") {
+        128
+    } else if input.get(0..4) == Some(b"DICM") {
+        0
+    } else {
+        return Err(ErrorKind::NotDicom);
+    };
+    OpenFileOptions::new()
+        .read_preamble(ReadPreamble::Never)
+        .from_reader(&input[start..])
+        .map_err(|e| ErrorKind::Parse(error_chain(&e)))
+}
+
+/// An error and its sources on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Who the patient is, for keyed pseudonyms and date offsets: the issuer-qualified patient ID,
+/// else name + birth date, else the study (so that nothing collapses into one "unknown" patient).
+fn patient_identity(obj: &InMemDicomObject) -> String {
+    let s = |t: Tag| obj.get(t).and_then(first_str).unwrap_or_default();
+    let id = s(tags::PATIENT_ID);
+    if !id.is_empty() {
+        return format!("id:{}|{}", s(tags::ISSUER_OF_PATIENT_ID), id);
+    }
+    let name = s(tags::PATIENT_NAME);
+    if !name.is_empty() {
+        return format!("name:{}|{}", name, s(tags::PATIENT_BIRTH_DATE));
+    }
+    let study = s(tags::STUDY_INSTANCE_UID);
+    if !study.is_empty() {
+        return format!("study:{study}");
+    }
+    format!("instance:{}", s(tags::SOP_INSTANCE_UID))
+}
+
+fn string_at(obj: &InMemDicomObject, tag: Tag) -> String {
+    obj.get(tag).and_then(first_str).unwrap_or_default()
+}
+

@@ -1,0 +1,177 @@
+//! Removing a record's own identifiers from free text.
+//!
+//! Descriptions, comments and report text that a policy keeps often repeat what the record
+//! itself says elsewhere: the patient's name in a series description, the ID in an image
+//! comment, the birth date in a protocol name. Before any kept text leaves, every identifying
+//! value of the same record (names and their parts, IDs, dates in several spellings, UIDs) is
+//! searched for with one Aho–Corasick automaton and replaced. Matches of ASCII words must stand
+//! alone (not inside a longer word: "MARY" must not hit "PRIMARY"); CJK text has no spaces, so
+//! non-ASCII values match anywhere.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// The identifiers of one record, ready to search for.
+pub struct KnownIdentifiers {
+    values: Vec<String>,
+    automaton: Option<AhoCorasick>,
+}
+
+/// Collects identifier strings, then [`IdentifierSet::build`]s the matcher.
+#[derive(Default)]
+pub struct IdentifierSet {
+    values: Vec<String>,
+}
+
+impl IdentifierSet {
+    /// Adds a value if it is specific enough to search for: at least 4 characters for ASCII
+    /// (shorter ones hit ordinary words), at least 2 for other scripts (a kanji surname).
+    pub fn add(&mut self, value: &str) {
+        self.add_min(value, 4);
+    }
+
+    fn add_min(&mut self, value: &str, ascii_min: usize) {
+        let v = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        let long_enough = if v.is_ascii() { v.len() >= ascii_min } else { v.chars().count() >= 2 };
+        if long_enough && v.chars().any(|c| c.is_alphanumeric()) {
+            self.values.push(v.to_string());
+        }
+    }
+
+    /// Adds a person name and its components (DICOM PN: `^` between components, `=` between
+    /// alphabetic / ideographic / phonetic groups; spaces inside romaji names). Name parts count
+    /// from 3 ASCII letters: short romaji surnames (Ito, Abe, Ono) are common in Japan, and a
+    /// whole-word match on a known name part costs little.
+    pub fn add_person_name(&mut self, pn: &str) {
+        self.add(pn);
+        for group in pn.split('=') {
+            self.add(&group.replace('^', " "));
+            for part in group.split(['^', ' ', '\u{3000}']) {
+                self.add_min(part, 3);
+            }
+        }
+    }
+
+    /// Adds a DA value in the spellings people write by hand.
+    pub fn add_date(&mut self, da: &str) {
+        let d = da.trim();
+        if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
+            self.add(d);
+            let (y, m, dd) = (&d[..4], &d[4..6], &d[6..]);
+            for sep in ["/", "-", "."] {
+                self.add(&format!("{y}{sep}{m}{sep}{dd}"));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn build(mut self, exclude: &[&str]) -> KnownIdentifiers {
+        self.values.retain(|v| !exclude.iter().any(|e| e.trim().eq_ignore_ascii_case(v)));
+        self.values.sort();
+        self.values.dedup();
+        let automaton = if self.values.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&self.values)
+                .ok()
+        };
+        KnownIdentifiers { values: self.values, automaton }
+    }
+}
+
+impl KnownIdentifiers {
+    /// The number of distinct values searched for.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// `text` with every identifier replaced by `placeholder`, and the number of replacements;
+    /// `None` when nothing matched (the caller keeps its original value untouched).
+    pub fn scrub(&self, text: &str, placeholder: &str) -> Option<(String, usize)> {
+        let ac = self.automaton.as_ref()?;
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        let mut n = 0;
+        for m in ac.find_iter(text) {
+            if !stands_alone(text, m.start(), m.end()) {
+                continue;
+            }
+            out.push_str(&text[last..m.start()]);
+            out.push_str(placeholder);
+            last = m.end();
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        out.push_str(&text[last..]);
+        Some((out, n))
+    }
+}
+
+/// An ASCII-alphanumeric edge of a match must not touch another ASCII letter or digit.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let m = &text[start..end];
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let starts_word = m.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ends_word = m.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
+    !(starts_word && before.is_some_and(|c| c.is_ascii_alphanumeric()))
+        && !(ends_word && after.is_some_and(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> KnownIdentifiers {
+        let mut s = IdentifierSet::default();
+        for n in names {
+            s.add_person_name(n);
+        }
+        s.build(&[])
+    }
+
+    #[test]
+    fn replaces_names_and_parts_case_insensitively_as_whole_words() {
+        let k = set(&["Doe^Mary"]);
+        let (out, n) = k.scrub("CT for MARY doe, primary study", "[X]").expect("matches");
+        assert_eq!(out, "CT for [X] [X], primary study");
+        assert_eq!(n, 2);
+        assert!(k.scrub("PRIMARY", "[X]").is_none());
+    }
+
+    #[test]
+    fn japanese_names_match_inside_text() {
+        let k = set(&["Yamada^Tarou=山田^太郎=やまだ^たろう"]);
+        let (out, _) = k.scrub("山田太郎様の頭部CT", "＊").expect("matches");
+        assert_eq!(out, "＊＊様の頭部CT");
+    }
+
+    #[test]
+    fn dates_in_hand_written_spellings_and_exclusions() {
+        let mut s = IdentifierSet::default();
+        s.add_date("19700315");
+        s.add("TOSHIBA");
+        let k = s.build(&["toshiba"]);
+        assert_eq!(k.scrub("born 1970/03/15", "[D]").map(|x| x.0).as_deref(), Some("born [D]"));
+        assert!(k.scrub("TOSHIBA Aquilion", "[D]").is_none());
+    }
+
+    #[test]
+    fn short_ascii_values_are_not_searched() {
+        let k = set(&["Li^Bo"]);
+        assert!(k.scrub("Li said so", "[X]").is_none());
+        assert!(k.scrub("Bo", "[X]").is_none());
+        assert_eq!(k.scrub("seen by li bo", "[X]").map(|x| x.0).as_deref(), Some("seen by [X]"));
+    }
+}
