@@ -300,7 +300,7 @@ mod tests {
         let t = ProfileTable::get();
         let code = |g, e| t.row(Tag(g, e)).map(|r| r.basic.resolve());
         assert_eq!(code(0x0010, 0x0010), Some(Letter::Z)); // Patient's Name
-        assert_eq!(code(0x0010, 0x0020), Some(Letter::Z)); // Patient ID
+        assert_eq!(code(0x0010, 0x0020), Some(Letter::D)); // Patient ID: Z/D since 2023
         assert_eq!(code(0x0008, 0x0018), Some(Letter::U)); // SOP Instance UID
         assert_eq!(code(0x0010, 0x1040), Some(Letter::X)); // Patient's Address
         assert_eq!(code(0x5000, 0x3000), Some(Letter::X)); // curve data, repeating group
