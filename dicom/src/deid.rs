@@ -83,13 +83,23 @@ impl Deidentifier {
             .then(|| DateShift::for_patient(&self.key, &identity, self.policy.date_shift));
         let filler = self.pseudonyms.keyed_index("birth-date-filler", &identity, 1 << 20) as u32;
         let known = self.known_identifiers(&obj, &meta);
+        let mut original_dates = Vec::new();
+        collect_dates(&obj, &mut original_dates, 0);
 
         let safe = SafePrivateList::get();
         let mut walker = Walker::new(&self.policy, &self.uids, safe, pseudonym.clone(), shift, filler, known);
+        walker.dummy_date = dummy_date(&original_dates);
         let dataset = walker
             .dataset(obj.into_inner(), "", 0)
             .map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
-        let mut out = dataset.with_exact_meta(self.clean_meta(meta, &mut walker.actions));
+        let mut meta = self.clean_meta(meta, &mut walker.actions);
+        // The meta SOP Instance UID must equal the data set's (some originals disagree).
+        let sop = string_at(&dataset, tags::SOP_INSTANCE_UID);
+        if !sop.is_empty() && sop != meta.media_storage_sop_instance_uid.trim_end_matches('\0') {
+            meta.media_storage_sop_instance_uid = sop;
+            meta.update_information_group_length();
+        }
+        let mut out = dataset.with_exact_meta(meta);
 
         let mut report = FileReport {
             file: name.to_string(),
@@ -255,6 +265,29 @@ fn collect_identifiers(obj: &InMemDicomObject, policy: &Policy, set: &mut Identi
     }
 }
 
+/// Every DA value in the data set, at any depth.
+fn collect_dates(obj: &InMemDicomObject, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for e in obj.iter() {
+        if let Some(items) = e.value().items() {
+            items.iter().for_each(|i| collect_dates(i, out, depth + 1));
+        } else if matches!(e.vr(), dicom_core::VR::DA | dicom_core::VR::DT) {
+            out.extend(strings_of(e).into_iter().map(|v| v.chars().take(8).collect::<String>()));
+        }
+    }
+}
+
+/// The dummy date: 1900-01-01, or the next day not used by any original date of the file, so
+/// that a dummy can never be mistaken for (or reveal) a real value.
+fn dummy_date(original: &[String]) -> String {
+    (1..=28)
+        .map(|d| format!("190001{d:02}"))
+        .find(|c| !original.iter().any(|o| o == c))
+        .unwrap_or_else(|| "19000201".to_string())
+}
+
 /// Parses a Part 10 file from memory: `DICM` at byte 128 (with preamble) or at byte 0.
 fn parse(input: &[u8]) -> Result<DefaultDicomObject, ErrorKind> {
     let start = if input.get(128..132) == Some(b"DICM") {
@@ -264,6 +297,10 @@ fn parse(input: &[u8]) -> Result<DefaultDicomObject, ErrorKind> {
     } else {
         return Err(ErrorKind::NotDicom);
     };
+    crate::guard::check(&input[start..], MAX_DEPTH).map_err(|e| match e {
+        crate::guard::GuardError::Depth(d) => ErrorKind::TooDeep(d),
+        other => ErrorKind::Length(other.to_string()),
+    })?;
     OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(&input[start..])

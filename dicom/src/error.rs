@@ -17,6 +17,10 @@ pub enum ErrorKind {
     /// The file claims to be DICOM but cannot be parsed.
     #[error("cannot parse DICOM: {0}")]
     Parse(String),
+    /// An element declares more bytes than the file holds (checked before parsing, so a
+    /// corrupt length never turns into a huge allocation).
+    #[error("impossible length: {0}")]
+    Length(String),
     /// Sequences nested deeper than Kakou walks (a malformed or hostile file).
     #[error("sequences nested deeper than {0} levels")]
     TooDeep(usize),
@@ -35,6 +39,7 @@ impl ErrorKind {
             ErrorKind::NotDicom => "not-dicom",
             ErrorKind::Parse(_) => "parse-error",
             ErrorKind::TooDeep(_) => "too-deep",
+            ErrorKind::Length(_) => "impossible-length",
             ErrorKind::Write(_) => "write-error",
             ErrorKind::Policy(_) => "policy-error",
         }

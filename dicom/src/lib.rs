@@ -26,6 +26,7 @@
 pub mod burned_in;
 mod deid;
 pub mod error;
+pub mod guard;
 pub mod marking;
 pub mod policy;
 pub mod profile;

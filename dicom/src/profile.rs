@@ -12,6 +12,11 @@ use dicom_core::Tag;
 use serde::{Deserialize, Serialize};
 
 const TABLE_E1_1: &str = include_str!("../profile/table_e1_1.tsv");
+/// Kakou's amendments, with the reason in the last column: attributes the standard's table does
+/// not list but that identify (species, breed…), and the few rows where Kakou is stricter than
+/// the standard. Same format; a row here replaces the standard's row for that tag. Amendments
+/// only ever remove more, never less (tested below).
+const KAKOU_EXTRA: &str = include_str!("../profile/kakou_extra.tsv");
 
 /// The options of the Basic Application Level Confidentiality Profile (PS3.15 §E.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -205,7 +210,12 @@ impl ProfileTable {
     /// The embedded table, parsed once.
     pub fn get() -> &'static ProfileTable {
         static TABLE: OnceLock<ProfileTable> = OnceLock::new();
-        TABLE.get_or_init(|| parse_table(TABLE_E1_1))
+        TABLE.get_or_init(|| {
+            let mut t = parse_table(TABLE_E1_1);
+            let extra = parse_table(KAKOU_EXTRA);
+            t.exact.extend(extra.exact);
+            t
+        })
     }
 
     /// The row for `tag`, if the table lists it.
@@ -292,7 +302,26 @@ mod tests {
         for line in TABLE_E1_1.lines().skip(1).filter(|l| l.starts_with('(')) {
             assert!(parse_row(line).is_some(), "row does not parse: {line}");
         }
-        assert_eq!(ProfileTable::get().len(), data_rows, "duplicate tags in the table");
+        assert_eq!(parse_table(TABLE_E1_1).len(), data_rows, "duplicate tags in the table");
+        assert!(ProfileTable::get().len() >= data_rows);
+    }
+
+    #[test]
+    fn amendments_only_ever_remove_more() {
+        let standard = parse_table(TABLE_E1_1);
+        for (tag, amended) in parse_table(KAKOU_EXTRA).exact {
+            assert_ne!(amended.basic.resolve(), Letter::K, "amendment keeps ({tag:08X}) in the basic profile");
+            if let Some(orig) = standard.exact.get(&tag) {
+                for o in ProfileOption::ALL {
+                    let rank = |r: &Row| match r.code_for(&[o]).0.resolve() {
+                        Letter::K => 3,
+                        Letter::C => 2,
+                        _ => 1,
+                    };
+                    assert!(rank(&amended) <= rank(orig), "amendment of ({tag:08X}) keeps more under {o:?}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -306,6 +335,7 @@ mod tests {
         assert_eq!(code(0x5000, 0x3000), Some(Letter::X)); // curve data, repeating group
         assert_eq!(code(0x6002, 0x4000), Some(Letter::X)); // overlay comments, repeating group
         assert_eq!(code(0x0008, 0x0016), None); // SOP Class UID is not in the table
+        assert_eq!(code(0x0010, 0x2201), Some(Letter::X)); // Kakou extra: species description
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Walker<'a> {
     pub shift: Option<DateShift>,
     pub birth_filler: u32,
     pub known: KnownIdentifiers,
+    /// The dummy date of this file: never equal to any date the original carries.
+    pub dummy_date: String,
     pub actions: Vec<AttributeAction>,
     pub warnings: Vec<Notice>,
     /// Overlay groups (60xx) whose Overlay Data is removed: the whole group goes.
@@ -89,6 +91,7 @@ impl<'a> Walker<'a> {
             shift,
             birth_filler,
             known,
+            dummy_date: "19000101".to_string(),
             actions: Vec::new(),
             warnings: Vec::new(),
             overlay_removed,
@@ -320,7 +323,7 @@ impl<'a> Walker<'a> {
             VR::DA | VR::DT | VR::TM if self.shift.is_some() => self.clean_date(elem.clone(), vr, here, rule, &HashMap::new()),
             _ => {
                 self.record(here, tag, ActionKind::Dummy, rule);
-                Some(dummy_value(tag, vr))
+                Some(self.dummy_value(tag, vr))
             }
         }
     }
@@ -345,7 +348,7 @@ impl<'a> Walker<'a> {
         let tag = elem.tag();
         let Some(shift) = self.shift else {
             self.record(here, tag, ActionKind::Dummy, rule);
-            return Some(dummy_value(tag, vr));
+            return Some(self.dummy_value(tag, vr));
         };
         if let Some(v) = paired.get(&tag) {
             self.record(here, tag, ActionKind::DateShifted, rule);
@@ -431,6 +434,15 @@ impl<'a> Walker<'a> {
         kept_creators
             .get(&creator_tag)
             .is_some_and(|creator| self.safe_private.is_safe(creator, t.group(), t.element() as u8))
+    }
+
+    /// A dummy value; dates use this file's dummy date (see [`Walker::dummy_date`]).
+    fn dummy_value(&self, tag: Tag, vr: VR) -> Elem {
+        match vr {
+            VR::DA => DataElement::new(tag, vr, PrimitiveValue::from(self.dummy_date.clone())),
+            VR::DT => DataElement::new(tag, vr, PrimitiveValue::from(format!("{}000000", self.dummy_date))),
+            _ => dummy_value(tag, vr),
+        }
     }
 
     fn record(&mut self, path: &str, tag: Tag, action: ActionKind, rule: &str) {

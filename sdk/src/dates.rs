@@ -48,7 +48,8 @@ impl DateShift {
         let lo = range.min_weeks.min(range.max_weeks) as u64;
         let hi = range.min_weeks.max(range.max_weeks) as u64;
         let weeks = lo + p.keyed_index("weeks", patient_identity, hi - lo + 1);
-        let hours = if range.shift_time_of_day { p.keyed_index("hours", patient_identity, 24) } else { 0 };
+        // 1–23 hours: a zero shift would leave some patients' real times in place.
+        let hours = if range.shift_time_of_day { 1 + p.keyed_index("hours", patient_identity, 23) } else { 0 };
         DateShift { days: -7 * weeks as i64, hours: hours as i64 }
     }
 
@@ -253,7 +254,7 @@ mod tests {
         assert_eq!(a, DateShift::for_patient(&key, "patient-1", range));
         assert_eq!(a.days % 7, 0);
         assert!((-364..=-7).contains(&a.days));
-        assert!((0..24).contains(&a.hours));
+        assert!((1..24).contains(&a.hours));
         let distinct: std::collections::HashSet<_> =
             (0..50).map(|i| DateShift::for_patient(&key, &format!("p{i}"), range).days).collect();
         assert!(distinct.len() > 10, "offsets should vary across patients");

@@ -1,0 +1,265 @@
+//! A bounds pre-scan that runs before dicom-rs parses a file.
+//!
+//! dicom-rs allocates (and zero-fills) a buffer of an element's *declared* length before reading
+//! it. A corrupt or hostile file that declares a 4 GB element therefore costs 4 GB of memory even
+//! though the file is a few kilobytes, and deeply nested sequences recurse without limit. Since
+//! Kakou always has the whole file in memory, it can afford one cheap linear walk over the
+//! element headers first: every defined length must fit in the bytes that remain, and nesting
+//! must stay below a sane depth. The walk never allocates; anything it cannot interpret is left
+//! for the parser to judge (it only ever adds rejections, never accepts what dicom-rs refuses).
+
+/// Lengths above this are "undefined length" markers.
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+
+/// Why a file was refused before parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardError {
+    /// An element declares more bytes than the file has left.
+    Length { group: u16, element: u16, declared: u32, remaining: usize },
+    /// Sequences nested deeper than the limit.
+    Depth(usize),
+}
+
+impl std::fmt::Display for GuardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GuardError::Length { group, element, declared, remaining } => write!(
+                f,
+                "element ({group:04X},{element:04X}) declares {declared} bytes but only {remaining} remain in the file"
+            ),
+            GuardError::Depth(d) => write!(f, "sequences nested deeper than {d} levels"),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Encoding {
+    explicit: bool,
+    big_endian: bool,
+}
+
+/// Checks `file` (starting at the `DICM` magic) for impossible lengths and excessive nesting.
+pub fn check(file: &[u8], max_depth: usize) -> Result<(), GuardError> {
+    let Some(body) = file.get(4..) else { return Ok(()) };
+    let meta_end = scan_meta(body)?;
+    let Some((dataset_start, ts)) = meta_end else { return Ok(()) };
+    let enc = match ts.as_str() {
+        "1.2.840.10008.1.2" => Encoding { explicit: false, big_endian: false },
+        "1.2.840.10008.1.2.2" => Encoding { explicit: true, big_endian: true },
+        // Deflated data sets are compressed: lengths cannot be checked without inflating.
+        "1.2.840.10008.1.2.1.99" => return Ok(()),
+        _ => Encoding { explicit: true, big_endian: false },
+    };
+    scan_dataset(&body[dataset_start..], enc, max_depth)
+}
+
+/// Walks the file meta group (always explicit VR little endian). Returns where the data set
+/// starts and the transfer syntax, or `None` if the meta group cannot be interpreted.
+fn scan_meta(b: &[u8]) -> Result<Option<(usize, String)>, GuardError> {
+    let le = Encoding { explicit: true, big_endian: false };
+    let mut pos = 0;
+    let mut ts = String::new();
+    while let Some(h) = header(b, pos, le) {
+        if h.group != 0x0002 {
+            break;
+        }
+        let remaining = b.len().saturating_sub(pos + h.size);
+        if h.length != UNDEFINED && h.length as usize > remaining {
+            return Err(GuardError::Length { group: h.group, element: h.element, declared: h.length, remaining });
+        }
+        let value_start = pos + h.size;
+        if h.length == UNDEFINED {
+            return Ok(None);
+        }
+        let value = &b[value_start..value_start + h.length as usize];
+        if h.element == 0x0010 {
+            ts = String::from_utf8_lossy(value).trim_end_matches(['\0', ' ']).to_string();
+        }
+        pos = value_start + h.length as usize;
+    }
+    Ok(Some((pos, ts)))
+}
+
+struct Header {
+    group: u16,
+    element: u16,
+    vr: [u8; 2],
+    length: u32,
+    size: usize,
+}
+
+fn u16_at(b: &[u8], pos: usize, be: bool) -> Option<u16> {
+    let s: [u8; 2] = b.get(pos..pos + 2)?.try_into().ok()?;
+    Some(if be { u16::from_be_bytes(s) } else { u16::from_le_bytes(s) })
+}
+
+fn u32_at(b: &[u8], pos: usize, be: bool) -> Option<u32> {
+    let s: [u8; 4] = b.get(pos..pos + 4)?.try_into().ok()?;
+    Some(if be { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) })
+}
+
+/// Reads one element or item header at `pos`; `None` at the end or on bytes it cannot read.
+fn header(b: &[u8], pos: usize, enc: Encoding) -> Option<Header> {
+    let be = enc.big_endian;
+    let group = u16_at(b, pos, be)?;
+    let element = u16_at(b, pos + 2, be)?;
+    if group == 0xFFFE || !enc.explicit {
+        return Some(Header { group, element, vr: *b"  ", length: u32_at(b, pos + 4, be)?, size: 8 });
+    }
+    let vr: [u8; 2] = b.get(pos + 4..pos + 6)?.try_into().ok()?;
+    // PS3.5 §7.1.2: these VRs have a 2-byte length. Anything else, including bytes that are not
+    // a VR at all, has the 4-byte form: dicom-rs reads an unknown VR as UN, and so must we.
+    let short = matches!(
+        &vr,
+        b"AE" | b"AS" | b"AT" | b"CS" | b"DA" | b"DS" | b"DT" | b"FL" | b"FD" | b"IS" | b"LO" | b"LT" | b"PN"
+            | b"SH" | b"SL" | b"SS" | b"ST" | b"TM" | b"UI" | b"UL" | b"US"
+    );
+    if !short {
+        Some(Header { group, element, vr, length: u32_at(b, pos + 8, be)?, size: 12 })
+    } else {
+        Some(Header { group, element, vr, length: u32::from(u16_at(b, pos + 6, be)?), size: 8 })
+    }
+}
+
+/// One open sequence or item: where it ends if its length is defined.
+struct Open {
+    end: Option<usize>,
+}
+
+fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<(), GuardError> {
+    let mut pos = 0;
+    let mut open: Vec<Open> = Vec::new();
+    let mut in_fragments = false;
+    while let Some(h) = header(b, pos, enc) {
+        while open.last().is_some_and(|o| o.end.is_some_and(|e| e <= pos)) {
+            open.pop();
+        }
+        let value_start = pos + h.size;
+        let remaining = b.len().saturating_sub(value_start);
+        let too_long = h.length != UNDEFINED && h.length as usize > remaining;
+        if too_long {
+            return Err(GuardError::Length { group: h.group, element: h.element, declared: h.length, remaining });
+        }
+        let defined_end = (h.length != UNDEFINED).then(|| value_start + h.length as usize);
+        pos = value_start;
+        if h.group == 0xFFFE {
+            match h.element {
+                0xE000 if in_fragments => pos = defined_end.unwrap_or(pos),
+                0xE000 => open.push(Open { end: defined_end }),
+                0xE00D => {
+                    open.pop();
+                }
+                0xE0DD if in_fragments => in_fragments = false,
+                0xE0DD => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        } else if h.length == UNDEFINED {
+            if (h.group, h.element) == (0x7FE0, 0x0010) {
+                in_fragments = true;
+            } else {
+                open.push(Open { end: None });
+            }
+        } else if &h.vr == b"SQ" || (!enc.explicit && starts_with_item(b, pos, enc)) {
+            open.push(Open { end: defined_end });
+        } else {
+            pos = defined_end.unwrap_or(pos);
+        }
+        if open.len() > 2 * max_depth {
+            return Err(GuardError::Depth(max_depth));
+        }
+    }
+    Ok(())
+}
+
+fn starts_with_item(b: &[u8], pos: usize, enc: Encoding) -> bool {
+    u16_at(b, pos, enc.big_endian) == Some(0xFFFE) && u16_at(b, pos + 2, enc.big_endian) == Some(0xE000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "DICM" + a meta group with only the transfer syntax, then `dataset`.
+    fn file(ts: &str, dataset: &[u8]) -> Vec<u8> {
+        let mut ts_bytes = ts.as_bytes().to_vec();
+        if ts_bytes.len() % 2 == 1 {
+            ts_bytes.push(0);
+        }
+        let mut f = b"DICM".to_vec();
+        f.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        f.extend_from_slice(&(ts_bytes.len() as u16).to_le_bytes());
+        f.extend_from_slice(&ts_bytes);
+        f.extend_from_slice(dataset);
+        f
+    }
+
+    fn explicit_le(group: u16, element: u16, vr: &[u8; 2], value_len: u32, value: &[u8]) -> Vec<u8> {
+        let mut e = group.to_le_bytes().to_vec();
+        e.extend_from_slice(&element.to_le_bytes());
+        e.extend_from_slice(vr);
+        if matches!(vr, b"OB" | b"SQ" | b"UN" | b"UT") {
+            e.extend_from_slice(&[0, 0]);
+            e.extend_from_slice(&value_len.to_le_bytes());
+        } else {
+            e.extend_from_slice(&(value_len as u16).to_le_bytes());
+        }
+        e.extend_from_slice(value);
+        e
+    }
+
+    #[test]
+    fn accepts_consistent_lengths() {
+        let ds = explicit_le(0x0010, 0x0010, b"PN", 4, b"DOE ");
+        assert_eq!(check(&file("1.2.840.10008.1.2.1", &ds), 64), Ok(()));
+    }
+
+    #[test]
+    fn refuses_a_declared_length_beyond_the_file() {
+        let ds = explicit_le(0x7FE0, 0x0010, b"OB", 0x4000_0000, b"abcd");
+        let err = check(&file("1.2.840.10008.1.2.1", &ds), 64).expect_err("must refuse");
+        assert!(matches!(err, GuardError::Length { group: 0x7FE0, declared: 0x4000_0000, remaining: 4, .. }), "{err}");
+    }
+
+    #[test]
+    fn refuses_huge_lengths_inside_sequences_and_in_implicit_vr() {
+        let mut item = vec![0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF];
+        item.extend(explicit_le(0x0008, 0x0104, b"UT", 0x7FFF_FFF0, b"x"));
+        let seq = explicit_le(0x0008, 0x1115, b"SQ", UNDEFINED, &item);
+        assert!(check(&file("1.2.840.10008.1.2.1", &seq), 64).is_err());
+
+        let mut implicit = 0x0010u16.to_le_bytes().to_vec();
+        implicit.extend_from_slice(&0x0010u16.to_le_bytes());
+        implicit.extend_from_slice(&0x1000_0000u32.to_le_bytes());
+        implicit.extend_from_slice(b"DOE ");
+        assert!(check(&file("1.2.840.10008.1.2", &implicit), 64).is_err());
+    }
+
+    #[test]
+    fn an_unknown_vr_is_read_as_un_with_a_long_length() {
+        // Implicit data mislabelled as explicit: "ORIGINAL" lands where the length goes.
+        let mut ds = vec![0x08, 0x00, 0x08, 0x00, 0x16, 0x00, 0x00, 0x00];
+        ds.extend_from_slice(b"ORIGINAL\\PRIMARY");
+        assert!(matches!(check(&file("1.2.840.10008.1.2.1", &ds), 64), Err(GuardError::Length { .. })));
+    }
+
+    #[test]
+    fn refuses_excessive_nesting() {
+        let mut ds = Vec::new();
+        for _ in 0..200 {
+            ds.extend(explicit_le(0x0008, 0x1115, b"SQ", UNDEFINED, &[]));
+            ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        }
+        assert_eq!(check(&file("1.2.840.10008.1.2.1", &ds), 64), Err(GuardError::Depth(64)));
+    }
+
+    #[test]
+    fn fragments_are_skipped_not_parsed() {
+        let mut frags = vec![0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]; // empty offset table
+        frags.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 4, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        frags.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+        let pixel = explicit_le(0x7FE0, 0x0010, b"OB", UNDEFINED, &frags);
+        assert_eq!(check(&file("1.2.840.10008.1.2.4.50", &pixel), 64), Ok(()));
+    }
+}

@@ -1,0 +1,141 @@
+//! TypeScript types of the JS-facing API (emitted into the package's `.d.ts`), and the opaque
+//! extern types that let the Rust signatures name them.
+//!
+//! The shapes follow the serde forms of the core types: reports use the same snake_case field
+//! names as the CLI's `report.jsonl` and `summary.json`, so one parser reads both.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A named starting point for the policy. */
+export type Preset = "basic" | "jp-pseudonymized" | "jp-anonymized";
+
+/** PS3.15 Annex E profile options, by their kebab-case names. */
+export type ProfileOption =
+  | "retain-safe-private"
+  | "retain-uids"
+  | "retain-device-identity"
+  | "retain-institution-identity"
+  | "retain-patient-characteristics"
+  | "retain-longitudinal-full-dates"
+  | "retain-longitudinal-modified-dates"
+  | "clean-descriptors"
+  | "clean-structured-content"
+  | "clean-graphics";
+
+/** How much of Patient's Address survives (only when the preset keeps any). */
+export type AddressPolicy = "remove" | "prefecture" | "municipality";
+
+/** A rectangle of pixels (columns, rows) blanked in every frame. */
+export interface PixelRegion { x: number; y: number; width: number; height: number; }
+
+/**
+ * Where a vendor draws burned-in annotations: matched on Manufacturer / Manufacturer's Model
+ * Name (case-insensitive substrings), modality and image size. A file at risk of burned-in text
+ * that no rule matches is quarantined.
+ */
+export interface PixelRule {
+  name?: string;
+  manufacturer?: string | null;
+  model?: string | null;
+  rows?: number | null;
+  columns?: number | null;
+  modality?: string | null;
+  regions: PixelRegion[];
+}
+
+/** Options of `deidentifyDicom` and of `new DicomDeidentifier(...)`. Unknown fields are refused. */
+export interface DeidentifyOptions {
+  /** The project key: 64 hexadecimal characters (a key file's text, with `#` comment lines, also works). */
+  key: string;
+  /** Default "basic". */
+  preset?: Preset;
+  /** Profile options added to the preset's. */
+  options?: ProfileOption[];
+  /** Default "remove". */
+  address?: AddressPolicy;
+  pixelRules?: PixelRule[];
+  /** Trust BurnedInAnnotation = NO on modalities that usually carry burned-in text. Default false. */
+  trustBurnedInNo?: boolean;
+  /** The file's name, used in the report and in error messages (`deidentifyDicom` only). */
+  name?: string;
+}
+
+export type Outcome = "deidentified" | "quarantined" | "skipped" | "failed";
+
+export type ActionKind =
+  | "removed" | "emptied" | "dummy" | "pseudonymized" | "uid-mapped" | "date-shifted"
+  | "date-coarsened" | "top-coded" | "address-coarsened" | "cleaned" | "kept"
+  | "pixels-blanked" | "marker-added";
+
+/** What was done to one attribute. Never carries the original value. */
+export interface AttributeAction { path: string; tag: string; action: ActionKind; rule: string; }
+
+/** A warning or quarantine reason: a stable code and a sentence for people. */
+export interface Notice { code: string; message: string; }
+
+/** The report of one file (the same fields as the CLI's report.jsonl lines). */
+export interface FileReport {
+  file: string;
+  /** "deidentified": safe to release; "quarantined": cleaned metadata, must NOT be released as is. */
+  outcome: "deidentified" | "quarantined";
+  sop_class_uid: string;
+  modality: string;
+  transfer_syntax: string;
+  patient_pseudonym: string;
+  study_uid: string;
+  series_uid: string;
+  sop_instance_uid: string;
+  actions: AttributeAction[];
+  warnings: Notice[];
+  quarantine: Notice | null;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+/** The result of de-identifying one file. `bytes` is a fresh copy, safe to transfer. */
+export interface DeidentifyResult { bytes: Uint8Array; report: FileReport; }
+
+/** Counts over a batch (the same fields as the CLI's summary.json). */
+export interface BatchSummary {
+  items: number;
+  outcomes: Partial<Record<Outcome, number>>;
+  actions: Partial<Record<ActionKind, number>>;
+  reasons: Record<string, number>;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+/** Stable error codes carried by every error this package throws. */
+export type KakouErrorCode =
+  | "not-dicom" | "parse-error" | "too-deep" | "write-error" | "policy-error"
+  | "invalid-key" | "invalid-options" | "no-random-source";
+
+/** The errors thrown by this package: `message` names the file, `code` is stable. */
+export interface KakouError extends Error {
+  name: "KakouError";
+  code: KakouErrorCode;
+  /** The file's name, for errors about one file. */
+  file?: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JS object of type `DeidentifyOptions`.
+    #[wasm_bindgen(typescript_type = "DeidentifyOptions")]
+    pub type DeidentifyOptions;
+
+    /// A JS object of type `DeidentifyResult`.
+    #[wasm_bindgen(typescript_type = "DeidentifyResult")]
+    pub type DeidentifyResult;
+
+    /// A JS object of type `BatchSummary`.
+    #[wasm_bindgen(typescript_type = "BatchSummary")]
+    pub type BatchSummaryObject;
+
+    /// A JS object of type `Policy`-like (the effective policy, kebab-case fields as the core's serde form).
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    pub type PolicyObject;
+}
