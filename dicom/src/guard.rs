@@ -126,6 +126,12 @@ struct Open {
     end: Option<usize>,
 }
 
+/// Checks a data set encoded in implicit VR little endian (the content of a sequence stored as
+/// UN, PS3.5 §6.2.2) before it is parsed.
+pub fn check_implicit_dataset(b: &[u8], max_depth: usize) -> Result<(), GuardError> {
+    scan_dataset(b, Encoding { explicit: false, big_endian: false }, max_depth)
+}
+
 fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<(), GuardError> {
     let mut pos = 0;
     let mut open: Vec<Open> = Vec::new();

@@ -164,6 +164,22 @@ impl Code {
     }
 }
 
+impl Code {
+    /// The action for a sequence (SQ) attribute. An empty Type 3 sequence is invalid while an
+    /// absent one is valid, and a sequence's items are processed by the same rules anyway, so:
+    /// U (references) and D (dummy content) keep the sequence and process every item; exactly Z
+    /// empties it (Type 2); any other code containing X removes it.
+    pub fn resolve_sequence(self) -> Letter {
+        if self.has(Letter::U) || self.has(Letter::D) || self.has(Letter::K) || self.has(Letter::C) {
+            Letter::K
+        } else if self.bits == 1 << Letter::Z as u8 {
+            Letter::Z
+        } else {
+            Letter::X
+        }
+    }
+}
+
 /// A row of Table E.1-1.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -361,5 +377,11 @@ mod tests {
         assert_eq!(c("Z/D"), Letter::D);
         assert_eq!(c("K"), Letter::K);
         assert!(Code::parse("Q").is_none());
+        let sq = |s| Code::parse(s).expect("valid code").resolve_sequence();
+        assert_eq!(sq("X/Z"), Letter::X, "an empty Type 3 sequence would be invalid");
+        assert_eq!(sq("X/Z/U*"), Letter::K, "references are walked and their UIDs mapped");
+        assert_eq!(sq("D"), Letter::K, "content sequences keep their structure");
+        assert_eq!(sq("Z"), Letter::Z);
+        assert_eq!(sq("X"), Letter::X);
     }
 }

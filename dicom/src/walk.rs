@@ -49,6 +49,20 @@ enum Decision {
     Replace(String, ActionKind),
 }
 
+/// How unlisted attributes inside a sequence are treated. Table E.1-1 gives Content Sequence
+/// (and a few others) a D: its items must carry no original content, yet Text Value, Concept
+/// Names and the like are not rows of the table. Inside such a sequence, unlisted text is
+/// therefore replaced by dummies (or cleaned, under Clean Structured Content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentMode {
+    Normal,
+    Dummy,
+    Clean,
+}
+
+/// Sequences that are Type 2 wherever they occur: an `X/Z` code must empty them, not remove them.
+const TYPE2_SEQUENCES: [Tag; 1] = [tags::ACQUISITION_CONTEXT_SEQUENCE];
+
 /// The state of one file's rewrite.
 pub struct Walker<'a> {
     pub policy: &'a Policy,
@@ -64,6 +78,7 @@ pub struct Walker<'a> {
     pub warnings: Vec<Notice>,
     /// Overlay groups (60xx) whose Overlay Data is removed: the whole group goes.
     overlay_removed: bool,
+    mode: ContentMode,
 }
 
 /// An error that stops the walk.
@@ -95,6 +110,7 @@ impl<'a> Walker<'a> {
             actions: Vec::new(),
             warnings: Vec::new(),
             overlay_removed,
+            mode: ContentMode::Normal,
         }
     }
 
@@ -150,6 +166,20 @@ impl<'a> Walker<'a> {
         let here = join(path, &name);
         let (decision, rule) = self.decide(&elem);
         let vr = effective_vr(&elem);
+        if vr == VR::SQ {
+            let mode = match decision {
+                Decision::Dummy => Some(ContentMode::Dummy),
+                Decision::Clean => Some(ContentMode::Clean),
+                Decision::Keep | Decision::MapUid => Some(self.mode),
+                _ => None,
+            };
+            if let Some(mode) = mode {
+                let outer = std::mem::replace(&mut self.mode, mode);
+                let r = self.keep(elem, &here, depth, &rule, false);
+                self.mode = outer;
+                return r;
+            }
+        }
         let result = match decision {
             Decision::Keep => self.keep(elem, &here, depth, &rule, false)?,
             Decision::Remove => {
@@ -222,7 +252,16 @@ impl<'a> Walker<'a> {
         }
         if let Some(row) = ProfileTable::get().row(tag) {
             let (code, option) = row.code_for(&p.options);
-            let letter = code.resolve();
+            let letter = if effective_vr(elem) == VR::SQ {
+                match code.resolve_sequence() {
+                    Letter::X if TYPE2_SEQUENCES.contains(&tag) => Letter::Z,
+                    Letter::K if code.resolve() == Letter::D => Letter::D,
+                    Letter::K if code.resolve() == Letter::C => Letter::C,
+                    other => other,
+                }
+            } else {
+                code.resolve()
+            };
             let column = option.map_or("basic", |o| o.name());
             let rule = format!("E.1-1 {column}: {letter:?}");
             if tag == tags::PATIENT_AGE && letter == Letter::K {
@@ -238,7 +277,15 @@ impl<'a> Walker<'a> {
     /// Standard attributes Table E.1-1 does not list: identifying VRs are still handled.
     fn vr_rule(&self, elem: &Elem) -> (Decision, String) {
         let dates = self.date_letter();
-        match effective_vr(elem) {
+        let vr = effective_vr(elem);
+        if is_text_vr(vr) {
+            match self.mode {
+                ContentMode::Dummy => return (Decision::Dummy, "Kakou: text inside a D sequence: D".into()),
+                ContentMode::Clean => return (Decision::Clean, "Kakou: text inside a C sequence: C".into()),
+                ContentMode::Normal => {}
+            }
+        }
+        match vr {
             VR::PN => (Decision::Empty, "Kakou: unlisted person name: Z".into()),
             VR::DA | VR::DT | VR::TM => (letter_decision(dates), format!("Kakou: unlisted date/time: {dates:?}")),
             VR::UI if self.policy.has(ProfileOption::RetainUids) => (Decision::Keep, "retain-uids".into()),
@@ -273,9 +320,15 @@ impl<'a> Walker<'a> {
                 Ok(Some(DataElement::new(tag, VR::SQ, Value::new_sequence(C::from_vec(items), Length::UNDEFINED))))
             }
             Value::Primitive(PrimitiveValue::U8(bytes)) if vr == VR::UN && dictionary_vr(tag) == Some(VR::SQ) => {
-                drop(bytes);
-                self.record(here, tag, ActionKind::Removed, "Kakou: sequence encoded as UN cannot be walked: removed");
-                Ok(None)
+                let Some(items) = decode_un_sequence(&bytes, depth) else {
+                    self.record(here, tag, ActionKind::Removed, "Kakou: UN-encoded sequence does not decode: removed");
+                    return Ok(None);
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    out.push(self.dataset(item, &format!("{here}[{i}]"), depth + 1)?);
+                }
+                Ok(Some(DataElement::new(tag, VR::SQ, Value::new_sequence(C::from_vec(out), Length::UNDEFINED))))
             }
             Value::Primitive(pv) if is_text_vr(vr) => {
                 let kept = DataElement::new(tag, vr, pv);
@@ -566,6 +619,27 @@ fn dummy_value(tag: Tag, vr: VR) -> Elem {
         VR::FD => DataElement::new(tag, vr, PrimitiveValue::from(0f64)),
         _ => empty(tag, vr),
     }
+}
+
+/// Decodes a sequence stored as UN: items of implicit VR little endian data sets (PS3.5 §6.2.2).
+/// `None` if the bytes are not such items.
+fn decode_un_sequence(bytes: &[u8], depth: usize) -> Option<Vec<InMemDicomObject>> {
+    let ts = dicom_transfer_syntax_registry::entries::IMPLICIT_VR_LITTLE_ENDIAN.erased();
+    let mut items = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let head: [u8; 8] = bytes.get(pos..pos + 8)?.try_into().ok()?;
+        let (group, element) = (u16::from_le_bytes([head[0], head[1]]), u16::from_le_bytes([head[2], head[3]]));
+        let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+        if (group, element) != (0xFFFE, 0xE000) || len == u32::MAX {
+            return None; // undefined-length items inside a defined-length UN: not supported
+        }
+        let content = bytes.get(pos + 8..pos + 8 + len as usize)?;
+        crate::guard::check_implicit_dataset(content, MAX_DEPTH.saturating_sub(depth)).ok()?;
+        items.push(InMemDicomObject::read_dataset_with_ts(content, &ts).ok()?);
+        pos += 8 + len as usize;
+    }
+    Some(items)
 }
 
 /// `"095Y"` with limit 89 → `"090Y"`: ages above the limit become limit + 1 years.

@@ -145,6 +145,17 @@ fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
     if !value.is_object() {
         return Err(Failure::new("invalid-options", "options must be an object with at least { key }"));
     }
+    // serde-wasm-bindgen reads only the fields a struct names, so unknown ones are caught here:
+    // a misspelt option must not be silently ignored in a de-identification tool.
+    for k in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+        let k = k.as_string().unwrap_or_default();
+        if !Options::FIELDS.contains(&k.as_str()) {
+            return Err(Failure::new(
+                "invalid-options",
+                format!("options: unknown field '{k}' (known: {})", Options::FIELDS.join(", ")),
+            ));
+        }
+    }
     serde_wasm_bindgen::from_value(value.clone())
         .map_err(|e| Failure::new("invalid-options", format!("options: {e}")))
 }

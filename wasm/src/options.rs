@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::error::Failure;
 
-/// The `DeidentifyOptions` object. Unknown fields are refused: a misspelt option must not be
-/// silently ignored in a de-identification tool.
+/// The `DeidentifyOptions` object. Unknown fields are refused (checked against [`Options::FIELDS`]
+/// by the caller, since serde-wasm-bindgen never shows them to serde).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Options {
@@ -23,6 +23,9 @@ pub struct Options {
 }
 
 impl Options {
+    /// The field names JS may pass.
+    pub const FIELDS: [&'static str; 7] = ["key", "preset", "options", "address", "pixelRules", "trustBurnedInNo", "name"];
+
     /// The project key (`invalid-key` when missing or malformed).
     pub fn key(&self) -> Result<ProjectKey, Failure> {
         let text = self.key.as_deref().ok_or_else(|| Failure::new("invalid-key", "options.key is missing: pass the project key (64 hexadecimal characters)"))?;
