@@ -82,13 +82,16 @@ impl Deidentifier {
             .has(ProfileOption::RetainLongitudinalModifiedDates)
             .then(|| DateShift::for_patient(&self.key, &identity, self.policy.date_shift));
         let filler = self.pseudonyms.keyed_index("birth-date-filler", &identity, 1 << 20) as u32;
-        let known = self.known_identifiers(&obj, &meta);
+        let charset: Vec<String> = obj.get(tags::SPECIFIC_CHARACTER_SET).map(strings_of).unwrap_or_default();
+        let japanese = crate::charset::JapaneseText::for_charset(&charset);
+        let known = self.known_identifiers(&obj, &meta, japanese.as_ref());
         let mut original_dates = Vec::new();
         collect_dates(&obj, &mut original_dates, 0);
 
         let safe = SafePrivateList::get();
         let mut walker = Walker::new(&self.policy, &self.uids, safe, pseudonym.clone(), shift, filler, known);
         walker.dummy_date = dummy_date(&original_dates);
+        walker.japanese = japanese;
         let dataset = walker
             .dataset(obj.into_inner(), "", 0)
             .map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
@@ -207,7 +210,12 @@ impl Deidentifier {
     }
 
     /// Every identifying value the record carries (for scrubbing kept text).
-    fn known_identifiers(&self, obj: &InMemDicomObject, meta: &dicom_object::FileMetaTable) -> kakou_sdk::scrub::KnownIdentifiers {
+    fn known_identifiers(
+        &self,
+        obj: &InMemDicomObject,
+        meta: &dicom_object::FileMetaTable,
+        japanese: Option<&crate::charset::JapaneseText>,
+    ) -> kakou_sdk::scrub::KnownIdentifiers {
         let mut set = IdentifierSet::default();
         let mut benign = Vec::new();
         for t in BENIGN {
@@ -215,7 +223,7 @@ impl Deidentifier {
                 benign.push(v);
             }
         }
-        collect_identifiers(obj, &self.policy, &mut set, 0);
+        collect_identifiers(obj, &self.policy, japanese, &mut set, 0);
         for ae in [&meta.source_application_entity_title, &meta.sending_application_entity_title] {
             if let Some(v) = ae {
                 set.add(v);
@@ -227,7 +235,13 @@ impl Deidentifier {
 }
 
 /// Adds the values of every attribute the policy does not keep, at any depth.
-fn collect_identifiers(obj: &InMemDicomObject, policy: &Policy, set: &mut IdentifierSet, depth: usize) {
+fn collect_identifiers(
+    obj: &InMemDicomObject,
+    policy: &Policy,
+    japanese: Option<&crate::charset::JapaneseText>,
+    set: &mut IdentifierSet,
+    depth: usize,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -235,7 +249,7 @@ fn collect_identifiers(obj: &InMemDicomObject, policy: &Policy, set: &mut Identi
     for e in obj.iter() {
         if let Some(items) = e.value().items() {
             for item in items {
-                collect_identifiers(item, policy, set, depth + 1);
+                collect_identifiers(item, policy, japanese, set, depth + 1);
             }
             continue;
         }
@@ -243,15 +257,18 @@ fn collect_identifiers(obj: &InMemDicomObject, policy: &Policy, set: &mut Identi
         if tag.group() % 2 == 1 || BENIGN.contains(&tag) {
             continue;
         }
+        // Values the policy keeps (K) or cleans (C) are the text being protected, not
+        // identifiers to search for; everything removed or replaced is.
         let kept = match ProfileTable::get().row(tag) {
-            Some(row) => row.code_for(&policy.options).0.resolve() == Letter::K,
+            Some(row) => matches!(row.code_for(&policy.options).0.resolve(), Letter::K | Letter::C),
             None => !matches!(e.vr(), dicom_core::VR::PN),
         };
         let birth_kept = tag == tags::PATIENT_BIRTH_DATE && policy.birth_date == BirthDatePolicy::Keep;
         if (kept && tag != tags::PATIENT_NAME && tag != tags::PATIENT_ID) || birth_kept {
             continue;
         }
-        for v in strings_of(e) {
+        for raw in strings_of(e) {
+            let v = japanese.and_then(|jp| jp.to_unicode(&raw)).unwrap_or(raw);
             match e.vr() {
                 dicom_core::VR::PN => set.add_person_name(&v),
                 dicom_core::VR::DA if !dates_kept => set.add_date(&v),

@@ -24,6 +24,7 @@
 //! blanking), [`marking`] (de-identification markers), [`report`].
 
 pub mod burned_in;
+pub mod charset;
 mod deid;
 pub mod error;
 pub mod guard;

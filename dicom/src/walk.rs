@@ -72,6 +72,8 @@ pub struct Walker<'a> {
     pub shift: Option<DateShift>,
     pub birth_filler: u32,
     pub known: KnownIdentifiers,
+    /// Set for files whose text uses Japanese ISO 2022 code extensions.
+    pub japanese: Option<crate::charset::JapaneseText>,
     /// The dummy date of this file: never equal to any date the original carries.
     pub dummy_date: String,
     pub actions: Vec<AttributeAction>,
@@ -107,6 +109,7 @@ impl<'a> Walker<'a> {
             birth_filler,
             known,
             dummy_date: "19000101".to_string(),
+            japanese: None,
             actions: Vec::new(),
             warnings: Vec::new(),
             overlay_removed,
@@ -348,7 +351,7 @@ impl<'a> Walker<'a> {
         let mut changed = 0;
         let new: Vec<String> = values
             .iter()
-            .map(|v| match self.known.scrub(v, SCRUB_PLACEHOLDER) {
+            .map(|v| match self.scrub_value(v) {
                 Some((s, n)) => {
                     changed += n;
                     s
@@ -364,6 +367,19 @@ impl<'a> Walker<'a> {
         }
         self.record(here, tag, ActionKind::Cleaned, &format!("{rule}: {changed} known identifier(s) replaced"));
         DataElement::new(tag, vr, strs(new))
+    }
+
+    /// Scrubs one value, through Unicode when the file's text is ISO 2022 Japanese.
+    fn scrub_value(&self, v: &str) -> Option<(String, usize)> {
+        if let Some(jp) = &self.japanese {
+            if let Some(text) = jp.to_unicode(v) {
+                let (clean, n) = self.known.scrub(&text, SCRUB_PLACEHOLDER)?;
+                if let Some(encoded) = jp.from_unicode(&clean) {
+                    return Some((encoded, n));
+                }
+            }
+        }
+        self.known.scrub(v, SCRUB_PLACEHOLDER)
     }
 
     fn dummy(&mut self, tag: Tag, vr: VR, elem: &Elem, here: &str, rule: &str) -> Option<Elem> {
