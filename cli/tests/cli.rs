@@ -1,0 +1,136 @@
+//! The `kakou` command line on real corpus files: what a hospital engineer relies on.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kakou(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kakou")).args(args).output().expect("kakou runs")
+}
+
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("KAKOU_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kakou/corpus"));
+    assert!(dir.join("dcm").is_dir(), "corpus missing in {}: run scripts/setup.sh", dir.display());
+    dir.join("dcm")
+}
+
+/// An input folder with a few real files in nested folders, a truncated file and a text file.
+fn input_tree(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    for (i, name) in ["pydicom__CT_small.dcm", "pydicom__MR_small.dcm", "pydicomcharset__chrJapMulti.dcm"].iter().enumerate() {
+        let sub = input.join(format!("study{i}"));
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::copy(corpus().join(name), sub.join(name)).expect("copy corpus file");
+    }
+    let ct = std::fs::read(corpus().join("pydicom__CT_small.dcm")).expect("read");
+    std::fs::write(input.join("truncated.dcm"), &ct[..ct.len() / 3]).expect("write");
+    std::fs::write(input.join("README.txt"), "export notes, not DICOM").expect("write");
+    input
+}
+
+fn keyfile(dir: &Path) -> PathBuf {
+    let key = dir.join("project.key");
+    let out = kakou(&["keygen", key.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    key
+}
+
+fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut v: Vec<_> = walk(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).expect("read"))).collect();
+    v.sort();
+    v
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("readable").filter_map(|e| e.ok()) {
+        if e.path().is_dir() { out.extend(walk(&e.path())) } else { out.push(e.path()) }
+    }
+    out
+}
+
+#[test]
+fn batch_goes_on_past_bad_files_and_never_touches_the_input() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = input_tree(tmp.path());
+    let key = keyfile(tmp.path());
+    let before = tree_digest(&input);
+    let out = tmp.path().join("out");
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8"), "-q"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(2), "a failed file gives exit 2: {stdout}");
+    assert!(stdout.contains("5 files: 3 de-identified, 0 quarantined, 1 skipped, 1 failed"), "{stdout}");
+    for i in 0..3 {
+        let study = out.join("release").join(format!("study{i}"));
+        assert_eq!(walk(&study).len(), 1, "output keeps the relative layout");
+    }
+    assert_eq!(tree_digest(&input), before, "input modified");
+    let report = std::fs::read_to_string(out.join("report.jsonl")).expect("report");
+    assert_eq!(report.lines().count(), 5, "one report line per input file");
+    assert!(report.contains(r#""file":"README.txt","outcome":"skipped","code":"not-dicom""#), "{report}");
+    assert!(report.contains(r#""file":"truncated.dcm","outcome":"failed""#));
+    assert!(std::fs::read_to_string(out.join("report.txt")).expect("txt").contains("key fingerprint"));
+}
+
+#[test]
+fn refuses_to_overwrite_or_to_write_inside_the_input() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = input_tree(tmp.path());
+    let key = keyfile(tmp.path());
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("precious.dcm"), b"keep me").expect("write");
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8")]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not empty"));
+    assert_eq!(std::fs::read(out.join("precious.dcm")).expect("still there"), b"keep me");
+
+    let nested = input.join("out");
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), nested.to_str().expect("utf8"), "--key", key.to_str().expect("utf8")]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("overlap"));
+    assert!(!nested.exists(), "no folder left behind in the input");
+}
+
+#[test]
+fn dry_run_writes_nothing_and_shows_what_would_change() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = input_tree(tmp.path());
+    let key = keyfile(tmp.path());
+    let out = tmp.path().join("out");
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8"), "--dry-run", "--preset", "jp-anonymized"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("dry run: nothing written"), "{stdout}");
+    assert!(stdout.contains("PatientName: pseudonymized"), "{stdout}");
+    assert!(stdout.contains("StudyDate: date-shifted"), "{stdout}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_key_and_unknown_option_are_explained() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = input_tree(tmp.path());
+    let key = tmp.path().join("bad.key");
+    std::fs::write(&key, "not a key").expect("write");
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), "/tmp/never", "--key", key.to_str().expect("utf8")]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("64 hexadecimal"));
+
+    let good = keyfile(tmp.path());
+    let run = kakou(&["dicom", input.to_str().expect("utf8"), "/tmp/never", "--key", good.to_str().expect("utf8"), "--option", "keep-all"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("retain-safe-private"));
+}
+
+#[test]
+fn keygen_never_overwrites_and_help_teaches() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = keyfile(tmp.path());
+    let again = kakou(&["keygen", key.to_str().expect("utf8")]);
+    assert!(!again.status.success(), "keygen replaced an existing key");
+    let help = String::from_utf8_lossy(&kakou(&["dicom", "--help"]).stdout).into_owned();
+    for needle in ["PRESETS", "jp-pseudonymized", "EXIT STATUS", "quarantine", "EXAMPLE"] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Native/wasm equivalence in Node: de-identifies every file of a corpus with wasm/pkg-node and
+// checks that each output is byte-identical (SHA-256) to the native CLI's, in the same place
+// (release/ or quarantine/), with the same report; files the native side failed on must fail
+// in wasm too, with the same error code.
+//
+//   node tests/wasm/equivalence-node.mjs --native OUT --key KEYFILE [--preset P] [--corpus DIR]
+//        [--option O]... [--pkg wasm/pkg-node]
+//
+// OUT is the output folder of `kakou dicom CORPUS OUT --key KEYFILE --preset P`.
+// Prints one line per mismatch and a final `N passed, M failed`; exits 1 on any mismatch.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+
+import { NativeRun, ROOT, compare, defaultCorpus, finish, fmtRate, parseArgs, readKey, sha256, walk } from "./common.mjs";
+
+const args = parseArgs(process.argv.slice(2), { preset: "basic", corpus: defaultCorpus(), pkg: join(ROOT, "wasm/pkg-node") });
+if (!args.native || !args.key) {
+  console.error("usage: equivalence-node.mjs --native OUT --key KEYFILE [--preset P] [--corpus DIR] [--option O]");
+  process.exit(2);
+}
+const options = [].concat(args.option ?? []);
+const require = createRequire(import.meta.url);
+const modulePath = require.resolve(join(resolve(args.pkg), "kakou.js"));
+
+// A fresh instance (after a Rust panic the old one must not be used again).
+let kakou, deid;
+function load() {
+  delete require.cache[modulePath];
+  kakou = require(modulePath);
+  deid = new kakou.DicomDeidentifier({ key: readKey(args.key), preset: args.preset, options });
+}
+load();
+
+const native = new NativeRun(resolve(args.native));
+const files = walk(resolve(args.corpus));
+console.log(`equivalence-node: ${files.length} files, preset ${args.preset}${options.length ? ` + ${options.join(",")}` : ""}, key ${deid.fingerprint}, @kakou/sdk ${kakou.version()}`);
+
+const failures = [];
+let passed = 0, ms = 0, bytes = 0;
+const rerun = (rel) => deid.deidentify(rel, readFileSync(join(resolve(args.corpus), rel))).bytes;
+for (const f of files) {
+  const input = readFileSync(f.path);
+  let r;
+  const t0 = performance.now();
+  try {
+    const out = deid.deidentify(f.rel, input);
+    r = { rel: f.rel, ok: true, outcome: out.report.outcome, sha: sha256(out.bytes), report: out.report };
+  } catch (e) {
+    if (!e.code) {
+      // Not a KakouError: a Rust panic (the wasm instance is now unusable) or a bug in the glue.
+      failures.push([f.rel, `wasm panicked: ${e}`]);
+      load();
+      continue;
+    }
+    r = { rel: f.rel, ok: false, code: e.code, message: e.message };
+  }
+  ms += performance.now() - t0;
+  bytes += input.length;
+  const why = await compare(native, r, rerun);
+  if (why) failures.push([f.rel, why]);
+  else passed++;
+}
+console.log(`throughput (Node, incl. SHA-256): ${fmtRate(files.length, bytes, ms)}`);
+process.exit(finish("equivalence-node", passed, failures));
