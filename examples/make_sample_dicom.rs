@@ -23,7 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         write(&ct_slice(slice)?, &out.join(format!("CT/slice{slice:03}.dcm")))?;
     }
     write(&ultrasound()?, &out.join("US/us001.dcm"))?;
-    std::fs::write(out.join("export-notes.txt"), "Exported from the PACS on 2024-05-10 by the radiology department.\n")?;
+    std::fs::write(
+        out.join("export-notes.txt"),
+        "Exported from the PACS on 2024-05-10 by the radiology department.\n",
+    )?;
     println!("wrote sample study to {}", out.display());
     Ok(())
 }
@@ -38,9 +41,18 @@ fn s(v: &str) -> PrimitiveValue {
     PrimitiveValue::from(v)
 }
 
-fn patient_and_study(modality: &str, sop_class: &str, sop: &str, series: &str) -> Result<Vec<DataElement<InMemDicomObject>>, String> {
+fn patient_and_study(
+    modality: &str,
+    sop_class: &str,
+    sop: &str,
+    series: &str,
+) -> Result<Vec<DataElement<InMemDicomObject>>, String> {
     Ok(vec![
-        DataElement::new(tags::SPECIFIC_CHARACTER_SET, VR::CS, PrimitiveValue::Strs(C::from_vec(CHARSET.iter().map(|s| s.to_string()).collect()))),
+        DataElement::new(
+            tags::SPECIFIC_CHARACTER_SET,
+            VR::CS,
+            PrimitiveValue::Strs(C::from_vec(CHARSET.iter().map(|s| s.to_string()).collect())),
+        ),
         DataElement::new(tags::SOP_CLASS_UID, VR::UI, s(sop_class)),
         DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, s(sop)),
         DataElement::new(tags::STUDY_DATE, VR::DA, s("20240510")),
@@ -61,16 +73,24 @@ fn patient_and_study(modality: &str, sop_class: &str, sop: &str, series: &str) -
         DataElement::new(tags::PATIENT_AGE, VR::AS, s("021Y")),
         DataElement::new(tags::PATIENT_ADDRESS, VR::LO, jp("東京都千代田区永田町1-6-1")?),
         DataElement::new(tags::PATIENT_TELEPHONE_NUMBERS, VR::SH, s("03-3581-0101")),
-        DataElement::new(tags::OTHER_PATIENT_I_DS_SEQUENCE, VR::SQ, Value::new_sequence(
-            C::from_vec(vec![InMemDicomObject::from_element_iter([
-                DataElement::new(tags::PATIENT_ID, VR::LO, s("HK-2003-0215")),
-                DataElement::new(tags::ISSUER_OF_PATIENT_ID, VR::LO, s("KASUMI-CLINIC")),
-            ])]),
-            Length::UNDEFINED,
-        )),
+        DataElement::new(
+            tags::OTHER_PATIENT_I_DS_SEQUENCE,
+            VR::SQ,
+            Value::new_sequence(
+                C::from_vec(vec![InMemDicomObject::from_element_iter([
+                    DataElement::new(tags::PATIENT_ID, VR::LO, s("HK-2003-0215")),
+                    DataElement::new(tags::ISSUER_OF_PATIENT_ID, VR::LO, s("KASUMI-CLINIC")),
+                ])]),
+                Length::UNDEFINED,
+            ),
+        ),
         DataElement::new(tags::STUDY_INSTANCE_UID, VR::UI, s("1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.1")),
         DataElement::new(tags::SERIES_INSTANCE_UID, VR::UI, s(series)),
-        DataElement::new(tags::FRAME_OF_REFERENCE_UID, VR::UI, s("1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.3")),
+        DataElement::new(
+            tags::FRAME_OF_REFERENCE_UID,
+            VR::UI,
+            s("1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.3"),
+        ),
         DataElement::new(dicom_core::Tag(0x0009, 0x0010), VR::LO, s("KAKOU SAMPLE PRIVATE")),
         DataElement::new(dicom_core::Tag(0x0009, 0x1001), VR::LO, s("Operator: Suzuki (ext 4521)")),
     ])
@@ -92,7 +112,12 @@ fn image(rows: u16, cols: u16, photometric: &str, spp: u16, pixels: Vec<u8>) -> 
 
 fn ct_slice(n: u32) -> Result<dicom_object::DefaultDicomObject, String> {
     let sop = format!("1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.4.{n}");
-    let mut els = patient_and_study("CT", "1.2.840.10008.5.1.4.1.1.2", &sop, "1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.2")?;
+    let mut els = patient_and_study(
+        "CT",
+        "1.2.840.10008.5.1.4.1.1.2",
+        &sop,
+        "1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.2",
+    )?;
     els.push(DataElement::new(tags::INSTANCE_NUMBER, VR::IS, s(&n.to_string())));
     els.push(DataElement::new(tags::ACQUISITION_DATE, VR::DA, s("20240510")));
     els.push(DataElement::new(tags::ACQUISITION_TIME, VR::TM, s(&format!("0931{:02}", 10 + n))));
@@ -103,7 +128,12 @@ fn ct_slice(n: u32) -> Result<dicom_object::DefaultDicomObject, String> {
 
 fn ultrasound() -> Result<dicom_object::DefaultDicomObject, String> {
     let sop = "1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.5.1";
-    let mut els = patient_and_study("US", "1.2.840.10008.5.1.4.1.1.6.1", sop, "1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.6")?;
+    let mut els = patient_and_study(
+        "US",
+        "1.2.840.10008.5.1.4.1.1.6.1",
+        sop,
+        "1.2.392.200036.9116.2.6.1.48.1214245753.1715300000.6",
+    )?;
     els.push(DataElement::new(tags::BURNED_IN_ANNOTATION, VR::CS, s("YES")));
     // A bright top banner where the scanner would draw the patient's name.
     let pixels: Vec<u8> = (0..48 * 64 * 3).map(|i| if i < 8 * 64 * 3 { 250 } else { (i % 97) as u8 }).collect();
@@ -112,7 +142,11 @@ fn ultrasound() -> Result<dicom_object::DefaultDicomObject, String> {
     finish(els, "1.2.840.10008.5.1.4.1.1.6.1", sop)
 }
 
-fn finish(els: Vec<DataElement<InMemDicomObject>>, class: &str, sop: &str) -> Result<dicom_object::DefaultDicomObject, String> {
+fn finish(
+    els: Vec<DataElement<InMemDicomObject>>,
+    class: &str,
+    sop: &str,
+) -> Result<dicom_object::DefaultDicomObject, String> {
     InMemDicomObject::from_element_iter(els)
         .with_meta(
             FileMetaTableBuilder::new()

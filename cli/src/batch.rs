@@ -89,7 +89,8 @@ impl OutputDir {
                 input.display()
             )));
         }
-        let out = OutputDir { root: root.to_path_buf(), release: root.join("release"), quarantine: root.join("quarantine") };
+        let out =
+            OutputDir { root: root.to_path_buf(), release: root.join("release"), quarantine: root.join("quarantine") };
         fs::create_dir_all(&out.release).map_err(io)?;
         Ok(out)
     }
@@ -125,20 +126,19 @@ impl ReportSink {
     }
 
     pub fn line<T: Serialize>(&self, item: &T) {
-        if let Some(lines) = &self.lines {
-            if let Ok(json) = serde_json::to_string(item) {
-                if let Ok(mut w) = lines.lock() {
-                    let _ = writeln!(w, "{json}");
-                }
-            }
+        if let Some(lines) = &self.lines
+            && let Ok(json) = serde_json::to_string(item)
+            && let Ok(mut w) = lines.lock()
+        {
+            let _ = writeln!(w, "{json}");
         }
     }
 
     pub fn finish(&self) -> Result<BatchSummary, CliError> {
-        if let Some(lines) = &self.lines {
-            if let Ok(mut w) = lines.lock() {
-                w.flush().map_err(|e| CliError::Io("report.jsonl".into(), e))?;
-            }
+        if let Some(lines) = &self.lines
+            && let Ok(mut w) = lines.lock()
+        {
+            w.flush().map_err(|e| CliError::Io("report.jsonl".into(), e))?;
         }
         Ok(self.summary.lock().map(|s| s.clone()).unwrap_or_default())
     }
@@ -150,8 +150,10 @@ pub fn progress(total: usize, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total as u64);
-    let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files {per_sec} eta {eta} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files {per_sec} eta {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }

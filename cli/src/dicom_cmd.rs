@@ -104,12 +104,13 @@ pub fn run(args: DicomArgs) -> Result<ExitCode, CliError> {
     let out = if args.dry_run { None } else { Some(OutputDir::create(&args.output, &args.input)?) };
     let sink = ReportSink::new(out.as_ref().map(|o| o.root.join("report.jsonl")).as_deref())?;
     let per_attribute: Mutex<BTreeMap<(String, ActionKind), usize>> = Mutex::default();
+    let attention: Mutex<Vec<(String, Outcome, String)>> = Mutex::default();
     let bar = progress(jobs.len(), args.quiet);
     let started = Instant::now();
 
     thread_pool(args.jobs)?.install(|| {
         jobs.par_iter().for_each(|job| {
-            process_one(&deid, job, out.as_ref(), &sink, args.dry_run.then_some(&per_attribute));
+            process_one(&deid, job, out.as_ref(), &sink, args.dry_run.then_some(&per_attribute), &attention);
             bar.inc(1);
         })
     });
@@ -129,6 +130,7 @@ pub fn run(args: DicomArgs) -> Result<ExitCode, CliError> {
         summary.items as f64 / elapsed.max(1e-9),
         summary.bytes_in as f64 / 1e6 / elapsed.max(1e-9)
     ));
+    text.push_str(&attention_list(attention.into_inner().unwrap_or_default()));
     if let Some(map) = args.dry_run.then(|| per_attribute.into_inner().unwrap_or_default()) {
         text.push_str("dry run: nothing written. Would change:\n");
         for ((attr, action), n) in map {
@@ -145,15 +147,42 @@ pub fn run(args: DicomArgs) -> Result<ExitCode, CliError> {
     Ok(if summary.count(Outcome::Failed) > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
+/// Files that need a person's attention (quarantined, failed, skipped), sorted, at most 50.
+fn attention_list(mut items: Vec<(String, Outcome, String)>) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    items.sort();
+    let mut s = String::from("needs attention:\n");
+    for (file, outcome, reason) in items.iter().take(50) {
+        let label = match outcome {
+            Outcome::Quarantined => "quarantined",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Deidentified => "ok",
+        };
+        s.push_str(&format!("  {label:<11} {file}: {reason}\n"));
+    }
+    if items.len() > 50 {
+        s.push_str(&format!("  … and {} more: see report.jsonl\n", items.len() - 50));
+    }
+    s
+}
+
 fn process_one(
     deid: &Deidentifier,
     job: &Job,
     out: Option<&OutputDir>,
     sink: &ReportSink,
     per_attribute: Option<&Mutex<BTreeMap<(String, ActionKind), usize>>>,
+    attention: &Mutex<Vec<(String, Outcome, String)>>,
 ) {
     let name = job.rel.display().to_string();
     let fail = |outcome, code: &str, error: String, bytes_in| {
+        if let Ok(mut a) = attention.lock() {
+            let reason = error.strip_prefix(&format!("{name}: ")).unwrap_or(&error).to_string();
+            a.push((name.clone(), outcome, reason));
+        }
         sink.line(&NoOutput { file: &name, outcome, code, error });
         if let Ok(mut s) = sink.summary.lock() {
             s.add(outcome, [], [code.to_string()], bytes_in, 0);
@@ -171,17 +200,25 @@ fn process_one(
         Err(e) => return fail(Outcome::Failed, e.kind.code(), e.to_string(), bytes.len() as u64),
     };
     let mut report = processed.report;
+    if let (Some(q), Ok(mut a)) = (&report.quarantine, attention.lock()) {
+        a.push((name.clone(), Outcome::Quarantined, q.message.clone()));
+    }
     if let Some(out) = out {
         let dir = if report.outcome == Outcome::Quarantined { &out.quarantine } else { &out.release };
         if let Err(e) = OutputDir::write_new(dir, &job.rel, &processed.bytes) {
-            return fail(Outcome::Failed, "write-error", format!("{name}: cannot write output: {e}"), bytes.len() as u64);
+            return fail(
+                Outcome::Failed,
+                "write-error",
+                format!("{name}: cannot write output: {e}"),
+                bytes.len() as u64,
+            );
         }
     }
-    if let Some(map) = per_attribute {
-        if let Ok(mut m) = map.lock() {
-            for a in &report.actions {
-                *m.entry((attribute_name(&a.path), a.action)).or_default() += 1;
-            }
+    if let Some(map) = per_attribute
+        && let Ok(mut m) = map.lock()
+    {
+        for a in &report.actions {
+            *m.entry((attribute_name(&a.path), a.action)).or_default() += 1;
         }
     }
     record(sink, &mut report);
@@ -206,8 +243,9 @@ fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
 }
 
 fn build_policy(args: &DicomArgs) -> Result<Policy, CliError> {
-    let preset = Preset::from_name(&args.preset)
-        .ok_or_else(|| CliError::Usage(format!("unknown preset '{}': basic, jp-pseudonymized, jp-anonymized", args.preset)))?;
+    let preset = Preset::from_name(&args.preset).ok_or_else(|| {
+        CliError::Usage(format!("unknown preset '{}': basic, jp-pseudonymized, jp-anonymized", args.preset))
+    })?;
     let mut policy = Policy::preset(preset);
     for o in &args.options {
         policy = policy.with_option_named(o).map_err(|e| CliError::Usage(e.to_string()))?;

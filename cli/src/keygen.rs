@@ -26,9 +26,13 @@ pub fn run(args: KeygenArgs) -> Result<ExitCode, CliError> {
     let key = ProjectKey::from_bytes(bytes);
     let io = |e: std::io::Error| CliError::Io(args.file.display().to_string(), e);
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&args.file).map_err(io)?;
-    writeln!(f, "# Kakou project key (fingerprint {}). Secret: do not share, do not send with data.", key.fingerprint())
-        .and_then(|_| writeln!(f, "{}", key.to_hex()))
-        .map_err(io)?;
+    writeln!(
+        f,
+        "# Kakou project key (fingerprint {}). Secret: do not share, do not send with data.",
+        key.fingerprint()
+    )
+    .and_then(|_| writeln!(f, "{}", key.to_hex()))
+    .map_err(io)?;
     eprintln!("wrote {} (fingerprint {})", args.file.display(), key.fingerprint());
     Ok(ExitCode::SUCCESS)
 }

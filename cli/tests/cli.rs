@@ -18,7 +18,9 @@ fn corpus() -> PathBuf {
 /// An input folder with a few real files in nested folders, a truncated file and a text file.
 fn input_tree(dir: &Path) -> PathBuf {
     let input = dir.join("in");
-    for (i, name) in ["pydicom__CT_small.dcm", "pydicom__MR_small.dcm", "pydicomcharset__chrJapMulti.dcm"].iter().enumerate() {
+    for (i, name) in
+        ["pydicom__CT_small.dcm", "pydicom__MR_small.dcm", "pydicomcharset__chrJapMulti.dcm"].iter().enumerate()
+    {
         let sub = input.join(format!("study{i}"));
         std::fs::create_dir_all(&sub).expect("mkdir");
         std::fs::copy(corpus().join(name), sub.join(name)).expect("copy corpus file");
@@ -57,7 +59,14 @@ fn batch_goes_on_past_bad_files_and_never_touches_the_input() {
     let key = keyfile(tmp.path());
     let before = tree_digest(&input);
     let out = tmp.path().join("out");
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8"), "-q"]);
+    let run = kakou(&[
+        "dicom",
+        input.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--key",
+        key.to_str().expect("utf8"),
+        "-q",
+    ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(2), "a failed file gives exit 2: {stdout}");
     assert!(stdout.contains("5 files: 3 de-identified, 0 quarantined, 1 skipped, 1 failed"), "{stdout}");
@@ -81,13 +90,25 @@ fn refuses_to_overwrite_or_to_write_inside_the_input() {
     let out = tmp.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
     std::fs::write(out.join("precious.dcm"), b"keep me").expect("write");
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8")]);
+    let run = kakou(&[
+        "dicom",
+        input.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--key",
+        key.to_str().expect("utf8"),
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("not empty"));
     assert_eq!(std::fs::read(out.join("precious.dcm")).expect("still there"), b"keep me");
 
     let nested = input.join("out");
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), nested.to_str().expect("utf8"), "--key", key.to_str().expect("utf8")]);
+    let run = kakou(&[
+        "dicom",
+        input.to_str().expect("utf8"),
+        nested.to_str().expect("utf8"),
+        "--key",
+        key.to_str().expect("utf8"),
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("overlap"));
     assert!(!nested.exists(), "no folder left behind in the input");
@@ -99,7 +120,16 @@ fn dry_run_writes_nothing_and_shows_what_would_change() {
     let input = input_tree(tmp.path());
     let key = keyfile(tmp.path());
     let out = tmp.path().join("out");
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), out.to_str().expect("utf8"), "--key", key.to_str().expect("utf8"), "--dry-run", "--preset", "jp-anonymized"]);
+    let run = kakou(&[
+        "dicom",
+        input.to_str().expect("utf8"),
+        out.to_str().expect("utf8"),
+        "--key",
+        key.to_str().expect("utf8"),
+        "--dry-run",
+        "--preset",
+        "jp-anonymized",
+    ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("dry run: nothing written"), "{stdout}");
     assert!(stdout.contains("PatientName: pseudonymized"), "{stdout}");
@@ -118,7 +148,15 @@ fn bad_key_and_unknown_option_are_explained() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("64 hexadecimal"));
 
     let good = keyfile(tmp.path());
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), "/tmp/never", "--key", good.to_str().expect("utf8"), "--option", "keep-all"]);
+    let run = kakou(&[
+        "dicom",
+        input.to_str().expect("utf8"),
+        "/tmp/never",
+        "--key",
+        good.to_str().expect("utf8"),
+        "--option",
+        "keep-all",
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("retain-safe-private"));
 }

@@ -94,9 +94,7 @@ pub struct ImageFacts {
 
 impl ImageFacts {
     pub fn of(obj: &InMemDicomObject) -> Self {
-        let s = |t: Tag| {
-            obj.get(t).and_then(|e| e.to_str().ok()).map(|v| v.trim().to_string()).unwrap_or_default()
-        };
+        let s = |t: Tag| obj.get(t).and_then(|e| e.to_str().ok()).map(|v| v.trim().to_string()).unwrap_or_default();
         let n = |t: Tag| obj.get(t).and_then(|e| e.to_int::<u32>().ok()).unwrap_or(0);
         ImageFacts {
             manufacturer: s(tags::MANUFACTURER),
@@ -326,15 +324,8 @@ mod tests {
 
     #[test]
     fn blanking_covers_exactly_the_region_in_every_frame_and_plane() {
-        let layout = Layout {
-            rows: 4,
-            columns: 5,
-            frames: 2,
-            samples_per_pixel: 3,
-            planar: true,
-            bytes_per_sample: 1,
-            fill: 0,
-        };
+        let layout =
+            Layout { rows: 4, columns: 5, frames: 2, samples_per_pixel: 3, planar: true, bytes_per_sample: 1, fill: 0 };
         let n = 4 * 5 * 3 * 2;
         let (_, out) = layout
             .blank(Samples::Bytes(vec![9; n]), &[Region { x: 1, y: 1, width: 2, height: 10 }])
@@ -349,7 +340,15 @@ mod tests {
 
     #[test]
     fn truncated_pixels_are_an_error_not_a_panic() {
-        let layout = Layout { rows: 10, columns: 10, frames: 1, samples_per_pixel: 1, planar: false, bytes_per_sample: 2, fill: 0 };
+        let layout = Layout {
+            rows: 10,
+            columns: 10,
+            frames: 1,
+            samples_per_pixel: 1,
+            planar: false,
+            bytes_per_sample: 2,
+            fill: 0,
+        };
         let r = layout.blank(Samples::Words(vec![0; 10]), &[Region { x: 0, y: 0, width: 1, height: 1 }]);
         assert_eq!(r.err(), Some(PixelEditError::Truncated));
     }

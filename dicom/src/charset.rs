@@ -25,8 +25,7 @@ enum G0 {
 
 /// Whether a Specific Character Set value list uses Japanese ISO 2022 code extensions.
 pub fn is_iso2022_japanese(values: &[String]) -> bool {
-    values.len() > 1
-        && values.iter().any(|v| matches!(v.trim(), "ISO 2022 IR 87" | "ISO 2022 IR 159"))
+    values.len() > 1 && values.iter().any(|v| matches!(v.trim(), "ISO 2022 IR 87" | "ISO 2022 IR 159"))
 }
 
 /// ISO 2022 JP bytes (with DICOM's escape sequences, and JIS X 0201 katakana in high bytes) →
@@ -121,6 +120,40 @@ pub fn encode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Converts values between dicom-rs's strings and Unicode for a file with Japanese ISO 2022
+/// code extensions (see the module docs).
+pub struct JapaneseText {
+    codec: dicom_encoding::text::SpecificCharacterSet,
+}
+
+impl JapaneseText {
+    /// `Some` when the data set's Specific Character Set uses Japanese code extensions.
+    pub fn for_charset(values: &[String]) -> Option<Self> {
+        if !is_iso2022_japanese(values) {
+            return None;
+        }
+        let first = values.first().map(|s| s.trim()).unwrap_or("");
+        let codec = if first.is_empty() {
+            dicom_encoding::text::SpecificCharacterSet::default()
+        } else {
+            dicom_encoding::text::SpecificCharacterSet::from_code(first)?
+        };
+        Some(JapaneseText { codec })
+    }
+
+    /// The Unicode text of a value as dicom-rs decoded it.
+    pub fn to_unicode(&self, value: &str) -> Option<String> {
+        use dicom_encoding::text::TextCodec;
+        decode(&self.codec.encode(value).ok()?)
+    }
+
+    /// The string dicom-rs must be given so that it writes `text` in the file's encoding.
+    pub fn from_unicode(&self, text: &str) -> Option<String> {
+        use dicom_encoding::text::TextCodec;
+        self.codec.decode(&encode(text)?).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,39 +193,5 @@ mod tests {
         assert!(is_iso2022_japanese(&v(&["", "ISO 2022 IR 87"])));
         assert!(is_iso2022_japanese(&v(&["ISO 2022 IR 13", "ISO 2022 IR 87"])));
         assert!(!is_iso2022_japanese(&v(&["ISO_IR 192"])));
-    }
-}
-
-/// Converts values between dicom-rs's strings and Unicode for a file with Japanese ISO 2022
-/// code extensions (see the module docs).
-pub struct JapaneseText {
-    codec: dicom_encoding::text::SpecificCharacterSet,
-}
-
-impl JapaneseText {
-    /// `Some` when the data set's Specific Character Set uses Japanese code extensions.
-    pub fn for_charset(values: &[String]) -> Option<Self> {
-        if !is_iso2022_japanese(values) {
-            return None;
-        }
-        let first = values.first().map(|s| s.trim()).unwrap_or("");
-        let codec = if first.is_empty() {
-            dicom_encoding::text::SpecificCharacterSet::default()
-        } else {
-            dicom_encoding::text::SpecificCharacterSet::from_code(first)?
-        };
-        Some(JapaneseText { codec })
-    }
-
-    /// The Unicode text of a value as dicom-rs decoded it.
-    pub fn to_unicode(&self, value: &str) -> Option<String> {
-        use dicom_encoding::text::TextCodec;
-        decode(&self.codec.encode(value).ok()?)
-    }
-
-    /// The string dicom-rs must be given so that it writes `text` in the file's encoding.
-    pub fn from_unicode(&self, text: &str) -> Option<String> {
-        use dicom_encoding::text::TextCodec;
-        self.codec.decode(&encode(text)?).ok()
     }
 }

@@ -92,9 +92,7 @@ impl Deidentifier {
         let mut walker = Walker::new(&self.policy, &self.uids, safe, pseudonym.clone(), shift, filler, known);
         walker.dummy_date = dummy_date(&original_dates);
         walker.japanese = japanese;
-        let dataset = walker
-            .dataset(obj.into_inner(), "", 0)
-            .map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
+        let dataset = walker.dataset(obj.into_inner(), "", 0).map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
         let mut meta = self.clean_meta(meta, &mut walker.actions);
         // The meta SOP Instance UID must equal the data set's (some originals disagree).
         let sop = string_at(&dataset, tags::SOP_INSTANCE_UID);
@@ -136,7 +134,12 @@ impl Deidentifier {
     }
 
     /// Blanks burned-in regions by rule, or quarantines. Returns the pixel markers to write.
-    fn handle_burned_in(&self, facts: &ImageFacts, out: &mut DefaultDicomObject, report: &mut FileReport) -> PixelMarks {
+    fn handle_burned_in(
+        &self,
+        facts: &ImageFacts,
+        out: &mut DefaultDicomObject,
+        report: &mut FileReport,
+    ) -> PixelMarks {
         let Some(risk) = facts.risk(self.policy.burned_in.trust_burned_in_no) else {
             return PixelMarks::default();
         };
@@ -144,7 +147,10 @@ impl Deidentifier {
             report.outcome = Outcome::Quarantined;
             report.quarantine = Some(Notice::new(
                 "burned-in-risk",
-                format!("{risk}; no pixel rule matches {} {} {}x{}", facts.manufacturer, facts.model, facts.columns, facts.rows),
+                format!(
+                    "{risk}; no pixel rule matches {} {} {}x{}",
+                    facts.manufacturer, facts.model, facts.columns, facts.rows
+                ),
             ));
             return PixelMarks::default();
         };
@@ -159,7 +165,10 @@ impl Deidentifier {
                 if transcoded {
                     report.warnings.push(Notice::new(
                         "transcoded",
-                        format!("pixels decoded to edit them: transfer syntax {} → Explicit VR Little Endian", report.transfer_syntax),
+                        format!(
+                            "pixels decoded to edit them: transfer syntax {} → Explicit VR Little Endian",
+                            report.transfer_syntax
+                        ),
                     ));
                     report.transfer_syntax = out.meta().transfer_syntax().trim_end_matches('\0').to_string();
                 }
@@ -172,7 +181,8 @@ impl Deidentifier {
             }
             Err(e) => {
                 report.outcome = Outcome::Quarantined;
-                report.quarantine = Some(Notice::new("pixels-not-editable", format!("{risk}; rule '{}' matched but {e}", rule.name)));
+                report.quarantine =
+                    Some(Notice::new("pixels-not-editable", format!("{risk}; rule '{}' matched but {e}", rule.name)));
                 PixelMarks::default()
             }
         }
@@ -180,7 +190,11 @@ impl Deidentifier {
 
     /// The file meta group: new SOP Instance UID, Kakou as implementation, no AE titles or
     /// private meta information (they name the sending station).
-    fn clean_meta(&self, mut meta: dicom_object::FileMetaTable, actions: &mut Vec<AttributeAction>) -> dicom_object::FileMetaTable {
+    fn clean_meta(
+        &self,
+        mut meta: dicom_object::FileMetaTable,
+        actions: &mut Vec<AttributeAction>,
+    ) -> dicom_object::FileMetaTable {
         let mut record = |tag: &str, name: &str, action, rule: &str| {
             actions.push(AttributeAction { path: format!("meta/{name}"), tag: tag.into(), action, rule: rule.into() })
         };
@@ -224,10 +238,8 @@ impl Deidentifier {
             }
         }
         collect_identifiers(obj, &self.policy, japanese, &mut set, 0);
-        for ae in [&meta.source_application_entity_title, &meta.sending_application_entity_title] {
-            if let Some(v) = ae {
-                set.add(v);
-            }
+        for v in [&meta.source_application_entity_title, &meta.sending_application_entity_title].into_iter().flatten() {
+            set.add(v);
         }
         let refs: Vec<&str> = benign.iter().map(String::as_str).collect();
         set.build(&refs)
@@ -274,8 +286,13 @@ fn collect_identifiers(
                 dicom_core::VR::DA if !dates_kept => set.add_date(&v),
                 dicom_core::VR::DA | dicom_core::VR::TM | dicom_core::VR::DT => {}
                 dicom_core::VR::UI if v.len() >= 10 && !v.starts_with("1.2.840.10008.") => set.add(&v),
-                dicom_core::VR::LO | dicom_core::VR::SH | dicom_core::VR::LT | dicom_core::VR::ST
-                | dicom_core::VR::UT | dicom_core::VR::UC | dicom_core::VR::AE => set.add(&v),
+                dicom_core::VR::LO
+                | dicom_core::VR::SH
+                | dicom_core::VR::LT
+                | dicom_core::VR::ST
+                | dicom_core::VR::UT
+                | dicom_core::VR::UC
+                | dicom_core::VR::AE => set.add(&v),
                 _ => {}
             }
         }
@@ -358,4 +375,3 @@ fn patient_identity(obj: &InMemDicomObject) -> String {
 fn string_at(obj: &InMemDicomObject, tag: Tag) -> String {
     obj.get(tag).and_then(first_str).unwrap_or_default()
 }
-

@@ -111,8 +111,27 @@ fn header(b: &[u8], pos: usize, enc: Encoding) -> Option<Header> {
     // a VR at all, has the 4-byte form: dicom-rs reads an unknown VR as UN, and so must we.
     let short = matches!(
         &vr,
-        b"AE" | b"AS" | b"AT" | b"CS" | b"DA" | b"DS" | b"DT" | b"FL" | b"FD" | b"IS" | b"LO" | b"LT" | b"PN"
-            | b"SH" | b"SL" | b"SS" | b"ST" | b"TM" | b"UI" | b"UL" | b"US"
+        b"AE"
+            | b"AS"
+            | b"AT"
+            | b"CS"
+            | b"DA"
+            | b"DS"
+            | b"DT"
+            | b"FL"
+            | b"FD"
+            | b"IS"
+            | b"LO"
+            | b"LT"
+            | b"PN"
+            | b"SH"
+            | b"SL"
+            | b"SS"
+            | b"ST"
+            | b"TM"
+            | b"UI"
+            | b"UL"
+            | b"US"
     );
     if !short {
         Some(Header { group, element, vr, length: u32_at(b, pos + 8, be)?, size: 12 })

@@ -51,11 +51,7 @@ pub fn add_markers(obj: &mut InMemDicomObject, policy: &Policy, pixels: PixelMar
     } else {
         "REMOVED"
     };
-    obj.put(DataElement::new(
-        tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
-        VR::CS,
-        PrimitiveValue::from(temporal),
-    ));
+    obj.put(DataElement::new(tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED, VR::CS, PrimitiveValue::from(temporal)));
 }
 
 /// CID 7050 codes: the Basic Profile, then each option in force.

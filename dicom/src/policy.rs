@@ -191,10 +191,7 @@ mod tests {
     #[test]
     fn conflicting_date_options_are_refused() {
         let p = Policy::preset(Preset::JpAnonymized);
-        assert_eq!(
-            p.with_option_named("retain-longitudinal-full-dates"),
-            Err(PolicyError::ConflictingDateOptions)
-        );
+        assert_eq!(p.with_option_named("retain-longitudinal-full-dates"), Err(PolicyError::ConflictingDateOptions));
     }
 
     #[test]

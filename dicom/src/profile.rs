@@ -237,9 +237,7 @@ impl ProfileTable {
     /// The row for `tag`, if the table lists it.
     pub fn row(&self, tag: Tag) -> Option<&Row> {
         let t = (u32::from(tag.0) << 16) | u32::from(tag.1);
-        self.exact
-            .get(&t)
-            .or_else(|| self.masked.iter().find(|(mask, value, _)| t & mask == *value).map(|(_, _, r)| r))
+        self.exact.get(&t).or_else(|| self.masked.iter().find(|(mask, value, _)| t & mask == *value).map(|(_, _, r)| r))
     }
 
     pub fn len(&self) -> usize {

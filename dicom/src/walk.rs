@@ -230,10 +230,13 @@ impl<'a> Walker<'a> {
                 BirthDatePolicy::Profile => {}
                 BirthDatePolicy::Keep => return (Decision::Keep, "jp policy: birth date kept".into()),
                 BirthDatePolicy::YearMonth | BirthDatePolicy::Year => {
-                    let to = if p.birth_date == BirthDatePolicy::Year { Coarsening::Year } else { Coarsening::YearMonth };
+                    let to =
+                        if p.birth_date == BirthDatePolicy::Year { Coarsening::Year } else { Coarsening::YearMonth };
                     let out = first_str(elem).and_then(|v| coarsen_da(&v, to, self.birth_filler));
                     return match out {
-                        Some(v) => (Decision::Replace(v, ActionKind::DateCoarsened), "jp policy: birth date coarsened".into()),
+                        Some(v) => {
+                            (Decision::Replace(v, ActionKind::DateCoarsened), "jp policy: birth date coarsened".into())
+                        }
                         None => (Decision::Remove, "jp policy: birth date unparseable, removed".into()),
                     };
                 }
@@ -267,10 +270,14 @@ impl<'a> Walker<'a> {
             };
             let column = option.map_or("basic", |o| o.name());
             let rule = format!("E.1-1 {column}: {letter:?}");
-            if tag == tags::PATIENT_AGE && letter == Letter::K {
-                if let Some(top) = p.age_top_code.and_then(|limit| top_code_age(elem, limit)) {
-                    return (Decision::Replace(top, ActionKind::TopCoded), format!("{rule}, ages over {} top-coded", p.age_top_code.unwrap_or(0)));
-                }
+            if tag == tags::PATIENT_AGE
+                && letter == Letter::K
+                && let Some(top) = p.age_top_code.and_then(|limit| top_code_age(elem, limit))
+            {
+                return (
+                    Decision::Replace(top, ActionKind::TopCoded),
+                    format!("{rule}, ages over {} top-coded", p.age_top_code.unwrap_or(0)),
+                );
             }
             return (letter_decision(letter), rule);
         }
@@ -371,12 +378,12 @@ impl<'a> Walker<'a> {
 
     /// Scrubs one value, through Unicode when the file's text is ISO 2022 Japanese.
     fn scrub_value(&self, v: &str) -> Option<(String, usize)> {
-        if let Some(jp) = &self.japanese {
-            if let Some(text) = jp.to_unicode(v) {
-                let (clean, n) = self.known.scrub(&text, SCRUB_PLACEHOLDER)?;
-                if let Some(encoded) = jp.from_unicode(&clean) {
-                    return Some((encoded, n));
-                }
+        if let Some(jp) = &self.japanese
+            && let Some(text) = jp.to_unicode(v)
+        {
+            let (clean, n) = self.known.scrub(&text, SCRUB_PLACEHOLDER)?;
+            if let Some(encoded) = jp.from_unicode(&clean) {
+                return Some((encoded, n));
             }
         }
         self.known.scrub(v, SCRUB_PLACEHOLDER)
@@ -389,7 +396,9 @@ impl<'a> Walker<'a> {
                 self.record(here, tag, ActionKind::Dummy, rule);
                 Some(DataElement::new(tag, vr, PrimitiveValue::from(mapped)))
             }
-            VR::DA | VR::DT | VR::TM if self.shift.is_some() => self.clean_date(elem.clone(), vr, here, rule, &HashMap::new()),
+            VR::DA | VR::DT | VR::TM if self.shift.is_some() => {
+                self.clean_date(elem.clone(), vr, here, rule, &HashMap::new())
+            }
             _ => {
                 self.record(here, tag, ActionKind::Dummy, rule);
                 Some(self.dummy_value(tag, vr))
@@ -413,7 +422,14 @@ impl<'a> Walker<'a> {
 
     /// Dates and times under Modified Dates: shifted by the patient's offset; anything that does
     /// not parse is removed (it cannot be shifted, and kept as is it would leak).
-    fn clean_date(&mut self, elem: Elem, vr: VR, here: &str, rule: &str, paired: &HashMap<Tag, String>) -> Option<Elem> {
+    fn clean_date(
+        &mut self,
+        elem: Elem,
+        vr: VR,
+        here: &str,
+        rule: &str,
+        paired: &HashMap<Tag, String>,
+    ) -> Option<Elem> {
         let tag = elem.tag();
         let Some(shift) = self.shift else {
             self.record(here, tag, ActionKind::Dummy, rule);
@@ -441,7 +457,12 @@ impl<'a> Walker<'a> {
                 Some(DataElement::new(tag, vr, strs(s)))
             }
             None => {
-                self.record(here, tag, ActionKind::Removed, &format!("{rule}; value is not a valid {vr:?}, cannot shift: removed"));
+                self.record(
+                    here,
+                    tag,
+                    ActionKind::Removed,
+                    &format!("{rule}; value is not a valid {vr:?}, cannot shift: removed"),
+                );
                 self.warnings.push(Notice::new("unparseable-date", format!("{here}: not a valid {vr:?}, removed")));
                 None
             }
@@ -515,7 +536,12 @@ impl<'a> Walker<'a> {
     }
 
     fn record(&mut self, path: &str, tag: Tag, action: ActionKind, rule: &str) {
-        self.actions.push(AttributeAction { path: path.to_string(), tag: tag_string(tag), action, rule: rule.to_string() });
+        self.actions.push(AttributeAction {
+            path: path.to_string(),
+            tag: tag_string(tag),
+            action,
+            rule: rule.to_string(),
+        });
     }
 }
 
@@ -531,11 +557,11 @@ fn letter_decision(l: Letter) -> Decision {
 }
 
 fn is_curve_group(g: u16) -> bool {
-    (0x5000..=0x50FF).contains(&g) && g % 2 == 0
+    (0x5000..=0x50FF).contains(&g) && g.is_multiple_of(2)
 }
 
 fn is_overlay_group(g: u16) -> bool {
-    (0x6000..=0x60FF).contains(&g) && g % 2 == 0
+    (0x6000..=0x60FF).contains(&g) && g.is_multiple_of(2)
 }
 
 /// UIDs that identify a kind of thing, not an instance: SOP classes, transfer syntaxes, coding
@@ -545,7 +571,11 @@ fn is_non_instance_uid(elem: &Elem) -> bool {
     kw.ends_with("ClassUID")
         || matches!(
             kw.as_str(),
-            "TransferSyntaxUID" | "CodingSchemeUID" | "ContextUID" | "MappingResourceUID" | "ContextGroupExtensionCreatorUID"
+            "TransferSyntaxUID"
+                | "CodingSchemeUID"
+                | "ContextUID"
+                | "MappingResourceUID"
+                | "ContextGroupExtensionCreatorUID"
         )
         || strings_of(elem).iter().all(|v| v.trim_end_matches(['\0', ' ']).starts_with("1.2.840.10008."))
 }
@@ -556,11 +586,7 @@ fn is_text_vr(vr: VR) -> bool {
 
 /// The element's VR, or the dictionary's when the file says UN.
 fn effective_vr(elem: &Elem) -> VR {
-    if elem.vr() == VR::UN {
-        dictionary_vr(elem.tag()).unwrap_or(VR::UN)
-    } else {
-        elem.vr()
-    }
+    if elem.vr() == VR::UN { dictionary_vr(elem.tag()).unwrap_or(VR::UN) } else { elem.vr() }
 }
 
 fn dictionary_vr(tag: Tag) -> Option<VR> {

@@ -71,7 +71,11 @@ fn kanji_name_in_a_description_is_removed_and_other_text_round_trips() {
     let out = pseudonymize(&input);
     assert!(!contains(&out.bytes, b";3ED"), "山田 survived in the output");
     assert!(!contains(&out.bytes, b"B@O:"), "太郎 survived in the output");
-    assert_eq!(raw_value(&out.bytes, 0x0008, 0x103E), raw_value(&input, 0x0008, 0x103E), "kept text must be byte-identical");
+    assert_eq!(
+        raw_value(&out.bytes, 0x0008, 0x103E),
+        raw_value(&input, 0x0008, 0x103E),
+        "kept text must be byte-identical"
+    );
     assert!(contains(&raw_value(&out.bytes, 0x0008, 0x1030), b"\x1b$BF,It"), "頭部 stays in the cleaned description");
     assert!(contains(&out.bytes, b"\x1b(BCT") || contains(&out.bytes, b"CT"), "the rest of the description stays");
     let cleaned = out.report.actions.iter().find(|a| a.path == "StudyDescription").expect("reported");

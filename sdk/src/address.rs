@@ -8,11 +8,53 @@
 
 /// The 47 prefectures, in JIS X 0401 order.
 pub const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 /// How much of an address survives.
@@ -35,10 +77,7 @@ pub fn coarsen_address(address: &str, policy: AddressPolicy) -> Option<String> {
     }
     // Postal codes, full-width spaces and DICOM's ^ separators come before the prefecture.
     let text: String = address.chars().filter(|c| !c.is_whitespace() && *c != '^').collect();
-    let (start, pref) = PREFECTURES
-        .iter()
-        .filter_map(|p| text.find(p).map(|i| (i, *p)))
-        .min_by_key(|(i, _)| *i)?;
+    let (start, pref) = PREFECTURES.iter().filter_map(|p| text.find(p).map(|i| (i, *p))).min_by_key(|(i, _)| *i)?;
     if policy == AddressPolicy::Prefecture {
         return Some(pref.to_string());
     }

@@ -71,8 +71,8 @@ impl DateShift {
         let date = parse_da(da)?;
         let t = ParsedTime::parse(tm)?;
         let time = Time::from_hms(t.hour, t.minute.unwrap_or(0), t.second.unwrap_or(0)).ok()?;
-        let instant = PrimitiveDateTime::new(date, time)
-            .checked_add(Duration::days(self.days) + Duration::hours(self.hours))?;
+        let instant =
+            PrimitiveDateTime::new(date, time).checked_add(Duration::days(self.days) + Duration::hours(self.hours))?;
         let out_t = ParsedTime { hour: instant.hour(), ..t };
         Some((format_da(instant.date()), out_t.format()))
     }

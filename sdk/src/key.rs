@@ -65,11 +65,7 @@ impl ProjectKey {
     /// Parses the key file format: 64 hex digits; surrounding white space and `#` comment lines
     /// are ignored so a key file can say what it is for.
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
-        let hex: String = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
+        let hex: String = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
         if hex.is_empty() {
             return Err(KeyError::Empty);
         }

@@ -125,8 +125,9 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let after = text[end..].chars().next();
     let starts_word = m.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     let ends_word = m.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
-    !(starts_word && before.is_some_and(|c| c.is_ascii_alphanumeric()))
-        && !(ends_word && after.is_some_and(|c| c.is_ascii_alphanumeric()))
+    let glued_before = starts_word && before.is_some_and(|c| c.is_ascii_alphanumeric());
+    let glued_after = ends_word && after.is_some_and(|c| c.is_ascii_alphanumeric());
+    !glued_before && !glued_after
 }
 
 #[cfg(test)]

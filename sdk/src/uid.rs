@@ -40,9 +40,8 @@ pub fn is_valid_uid(value: &str) -> bool {
     let v = value.trim_end_matches(['\0', ' ']);
     !v.is_empty()
         && v.len() <= 64
-        && v.split('.').all(|c| {
-            !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()) && (c == "0" || !c.starts_with('0'))
-        })
+        && v.split('.')
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()) && (c == "0" || !c.starts_with('0')))
 }
 
 #[cfg(test)]

@@ -20,9 +20,9 @@ pub fn shared_dir() -> PathBuf {
 }
 
 fn cache_dir() -> PathBuf {
-    std::env::var_os("KAKOU_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kakou")
-    })
+    std::env::var_os("KAKOU_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kakou"))
 }
 
 /// The DICOM corpus folder (`…/corpus/dcm`), panicking with instructions if it is missing.
@@ -39,7 +39,10 @@ pub fn dicom_corpus() -> PathBuf {
 
 /// The Python of the venv that setup.sh made (pydicom, for the scorers).
 pub fn python() -> PathBuf {
-    let p = std::env::var_os("KAKOU_VENV").map(PathBuf::from).unwrap_or_else(|| cache_dir().join("venv")).join("bin/python");
+    let p = std::env::var_os("KAKOU_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cache_dir().join("venv"))
+        .join("bin/python");
     assert!(p.is_file(), "Python venv not found at {}: run scripts/setup.sh", p.display());
     p
 }

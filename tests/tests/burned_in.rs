@@ -14,7 +14,6 @@ struct Pixels {
     data: Vec<u8>,
     rows: usize,
     cols: usize,
-    frames: usize,
     spp: usize,
     bytes_per_sample: usize,
     planar: bool,
@@ -27,7 +26,6 @@ fn decode(bytes: &[u8]) -> Pixels {
         data: d.data().to_vec(),
         rows: d.rows() as usize,
         cols: d.columns() as usize,
-        frames: d.number_of_frames() as usize,
         spp: d.samples_per_pixel() as usize,
         bytes_per_sample: (d.bits_allocated() as usize).div_ceil(8),
         planar: d.planar_configuration() == dicom_pixeldata::PlanarConfiguration::PixelFirst,
@@ -57,12 +55,12 @@ fn rule_for(manufacturer: &str, rows: u32, columns: u32) -> PixelRule {
 #[test]
 fn matching_rule_blanks_the_banner_and_nothing_else_in_every_transfer_syntax() {
     let cases = [
-        ("pydicomdata__US1_UNCI.dcm", "G.E.", 480, 640, true),              // explicit LE, RGB
+        ("pydicomdata__US1_UNCI.dcm", "G.E.", 480, 640, true), // explicit LE, RGB
         ("pydicomdata__OBXXXX1A_expb_2frame.dcm", "Philips", 600, 800, true), // big endian, 2 frames
-        ("pydicomdata__OBXXXX1A_rle_2frame.dcm", "Philips", 600, 800, true),  // RLE
-        ("pydicomdata__color-pl.dcm", "Acme", 120, 256, true),               // planar configuration 1
-        ("pydicom__examples_ybr_color.dcm", "SonoSite", 240, 320, false),    // JPEG baseline (lossy)
-        ("pydicomdata__US1_J2KI.dcm", "G.E.", 480, 640, true),              // JPEG 2000 lossless
+        ("pydicomdata__OBXXXX1A_rle_2frame.dcm", "Philips", 600, 800, true), // RLE
+        ("pydicomdata__color-pl.dcm", "Acme", 120, 256, true), // planar configuration 1
+        ("pydicom__examples_ybr_color.dcm", "SonoSite", 240, 320, false), // JPEG baseline (lossy)
+        ("pydicomdata__US1_J2KI.dcm", "G.E.", 480, 640, true), // JPEG 2000 lossless
     ];
     let files = corpus_files();
     for (name, manufacturer, rows, cols, lossless) in cases {

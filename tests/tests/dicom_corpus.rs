@@ -34,7 +34,8 @@ fn basic_preset_leaks_nothing_and_marks_every_file() {
 #[test]
 fn jp_pseudonymized_leaks_nothing_beyond_what_it_deliberately_keeps() {
     let run = run_corpus(preset(Preset::JpPseudonymized), &test_key(2));
-    let flags = ["--retain-dates", "--retain-patient-chars", "--retain-birth-date", "--retain-descriptors", "--retain-private"];
+    let flags =
+        ["--retain-dates", "--retain-patient-chars", "--retain-birth-date", "--retain-descriptors", "--retain-private"];
     assert_clean(&leakcheck(run.out.path(), &flags), &run);
 }
 
@@ -43,10 +44,7 @@ fn jp_anonymized_shifts_dates_and_leaks_nothing() {
     let run = run_corpus(preset(Preset::JpAnonymized), &test_key(3));
     let report = leakcheck(run.out.path(), &["--retain-patient-chars", "--retain-descriptors"]);
     assert_clean(&report, &run);
-    assert_eq!(
-        report["longitudinal_temporal_information_modified"]["MODIFIED"].as_u64(),
-        Some(run.written as u64)
-    );
+    assert_eq!(report["longitudinal_temporal_information_modified"]["MODIFIED"].as_u64(), Some(run.written as u64));
 }
 
 #[test]
@@ -102,7 +100,8 @@ fn same_key_same_bytes_other_key_other_uids() {
     let b = Deidentifier::new(test_key(8), preset(Preset::Basic)).expect("policy");
     let mut compared = 0;
     for (name, bytes) in files.iter().filter(|(_, b)| b.len() < 2_000_000).take(60) {
-        let (Ok(x), Ok(y), Ok(z)) = (a.deidentify(name, bytes), a.deidentify(name, bytes), b.deidentify(name, bytes)) else {
+        let (Ok(x), Ok(y), Ok(z)) = (a.deidentify(name, bytes), a.deidentify(name, bytes), b.deidentify(name, bytes))
+        else {
             continue;
         };
         assert_eq!(x.bytes, y.bytes, "{name}: same key, different output");
@@ -119,9 +118,7 @@ fn uids_map_consistently_across_files_of_a_study() {
     let deid = Deidentifier::new(test_key(9), preset(Preset::Basic)).expect("policy");
     let mut study_map: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     for (name, bytes) in corpus_files().iter().filter(|(n, _)| n.starts_with("pydicom__dicomdirtests")) {
-        let original = dicom_object::OpenFileOptions::new()
-            .from_reader(&bytes[128..])
-            .expect("corpus file parses");
+        let original = dicom_object::OpenFileOptions::new().from_reader(&bytes[128..]).expect("corpus file parses");
         let study = original.element(tags::STUDY_INSTANCE_UID).expect("has study").to_str().expect("str").to_string();
         let out = deid.deidentify(name, bytes).expect("de-identifies");
         study_map.entry(study).or_default().insert(out.report.study_uid.clone());

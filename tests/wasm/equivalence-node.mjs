@@ -5,7 +5,7 @@
 // in wasm too, with the same error code.
 //
 //   node tests/wasm/equivalence-node.mjs --native OUT --key KEYFILE [--preset P] [--corpus DIR]
-//        [--option O]... [--pkg wasm/pkg-node]
+//        [--option O]... [--pixel-rules RULES.json] [--pkg wasm/pkg-node]
 //
 // OUT is the output folder of `kakou dicom CORPUS OUT --key KEYFILE --preset P`.
 // Prints one line per mismatch and a final `N passed, M failed`; exits 1 on any mismatch.
@@ -23,6 +23,7 @@ if (!args.native || !args.key) {
   process.exit(2);
 }
 const options = [].concat(args.option ?? []);
+const pixelRules = args.pixelRules ? JSON.parse(readFileSync(args.pixelRules, "utf8")) : undefined;
 const require = createRequire(import.meta.url);
 const modulePath = require.resolve(join(resolve(args.pkg), "kakou.js"));
 
@@ -31,7 +32,7 @@ let kakou, deid;
 function load() {
   delete require.cache[modulePath];
   kakou = require(modulePath);
-  deid = new kakou.DicomDeidentifier({ key: readKey(args.key), preset: args.preset, options });
+  deid = new kakou.DicomDeidentifier({ key: readKey(args.key), preset: args.preset, options, pixelRules });
 }
 load();
 
