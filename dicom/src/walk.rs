@@ -344,6 +344,15 @@ impl<'a> Walker<'a> {
                 let kept = DataElement::new(tag, vr, pv);
                 Ok(Some(self.scrub_text(kept, here, rule, clean)))
             }
+            Value::Primitive(PrimitiveValue::U8(bytes)) if vr == VR::UN && un_text_vr(tag, &bytes).is_some() => {
+                // A standard text attribute stored as UN: give it its real VR so that it can be
+                // cleaned like any other text (and is valid again).
+                let real = un_text_vr(tag, &bytes).unwrap_or(VR::UN);
+                let text: String = bytes.iter().map(|&b| b as char).collect();
+                let values = text.split('\\').map(|v| v.trim_end_matches(['\0', ' ']).to_string()).collect();
+                let kept = DataElement::new(tag, real, strs(values));
+                Ok(Some(if is_text_vr(real) { self.scrub_text(kept, here, rule, clean) } else { kept }))
+            }
             other => {
                 let e = DataElement::new_with_len(tag, header.vr, header.length(), other);
                 Ok(Some(e))
@@ -578,6 +587,31 @@ fn is_non_instance_uid(elem: &Elem) -> bool {
                 | "ContextGroupExtensionCreatorUID"
         )
         || strings_of(elem).iter().all(|v| v.trim_end_matches(['\0', ' ']).starts_with("1.2.840.10008."))
+}
+
+/// The dictionary VR of a standard attribute stored as UN, when it is a string VR and the bytes
+/// are plain ASCII (so converting them cannot change a single byte of the value).
+fn un_text_vr(tag: Tag, bytes: &[u8]) -> Option<VR> {
+    let vr = dictionary_vr(tag)?;
+    let string_vr = matches!(
+        vr,
+        VR::AE
+            | VR::AS
+            | VR::CS
+            | VR::DA
+            | VR::DS
+            | VR::DT
+            | VR::IS
+            | VR::LO
+            | VR::LT
+            | VR::SH
+            | VR::ST
+            | VR::TM
+            | VR::UC
+            | VR::UR
+            | VR::UT
+    );
+    (string_vr && bytes.is_ascii()).then_some(vr)
 }
 
 fn is_text_vr(vr: VR) -> bool {
