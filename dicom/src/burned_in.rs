@@ -221,6 +221,7 @@ impl Layout {
     }
 
     /// The byte ranges (within the whole pixel buffer) covered by `regions`.
+    /// Only called after [`Layout::total_bytes`] succeeded, so no product below can overflow.
     fn ranges(&self, regions: &[Region]) -> Vec<std::ops::Range<usize>> {
         let (rows, cols, spp, bps) = (self.rows, self.columns, self.samples_per_pixel, self.bytes_per_sample);
         let frame_bytes = rows * cols * spp * bps;
@@ -228,9 +229,9 @@ impl Layout {
         for f in 0..self.frames {
             for r in regions {
                 let x0 = (r.x as usize).min(cols);
-                let x1 = (r.x as usize + r.width as usize).min(cols);
+                let x1 = (r.x as usize).saturating_add(r.width as usize).min(cols);
                 let y0 = (r.y as usize).min(rows);
-                let y1 = (r.y as usize + r.height as usize).min(rows);
+                let y1 = (r.y as usize).saturating_add(r.height as usize).min(rows);
                 for y in y0..y1 {
                     if self.planar {
                         for s in 0..spp {
@@ -247,8 +248,17 @@ impl Layout {
         out
     }
 
+    /// The size the attributes declare, or an error if it does not fit in memory addresses
+    /// (hostile Rows × Columns × Number of Frames would otherwise wrap on 32-bit wasm).
+    fn total_bytes(&self) -> Result<usize, PixelEditError> {
+        [self.columns, self.samples_per_pixel, self.bytes_per_sample, self.frames]
+            .into_iter()
+            .try_fold(self.rows, |acc, n| acc.checked_mul(n))
+            .ok_or_else(|| PixelEditError::Unsupported("declared image size overflows".into()))
+    }
+
     fn blank(&self, samples: Samples, regions: &[Region]) -> Result<(VR, PrimitiveValue), PixelEditError> {
-        let needed = self.rows * self.columns * self.samples_per_pixel * self.bytes_per_sample * self.frames;
+        let needed = self.total_bytes()?;
         let ranges = self.ranges(regions);
         match samples {
             Samples::Bytes(mut v) => {
@@ -336,6 +346,21 @@ mod tests {
         assert_eq!(zeros, 2 * 3 * 3 * 2);
         assert_eq!(v[0], 9);
         assert_eq!(v[5 + 1], 0); // row 1, column 1 of the first plane
+    }
+
+    #[test]
+    fn overflowing_declared_sizes_are_an_error_not_a_panic() {
+        let layout = Layout {
+            rows: usize::MAX / 2,
+            columns: 65535,
+            frames: 1000,
+            samples_per_pixel: 3,
+            planar: false,
+            bytes_per_sample: 4,
+            fill: 0,
+        };
+        let r = layout.blank(Samples::Bytes(vec![0; 16]), &[Region { x: u32::MAX, y: 0, width: u32::MAX, height: 1 }]);
+        assert!(matches!(r, Err(PixelEditError::Unsupported(_))));
     }
 
     #[test]
