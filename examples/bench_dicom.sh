@@ -86,7 +86,7 @@ run_peer() { # peer out
     cp) cp -r "$BULK" "$out" ;;
     gdcmanon) mkdir -p "$out" && gdcmanon -e -p "$GDCM_PASS" -r --continue -i "$BULK" -o "$out" ;;
     kakou) "$KAKOU" dicom "$BULK" "$out" --key "$WORK/bench.key" -q ;;
-    wasm) mkdir -p "$out" && node "$WASM_SCRIPT" "$BULK" >"$out/wasm.log" ;;
+    wasm) mkdir -p "$out" && node "$WASM_SCRIPT" "$BULK" --key "$WORK/bench.key" >"$out/wasm.log" ;;
   esac
 }
 
@@ -96,7 +96,9 @@ export -f run_peer
 count_out() { # peer out
   case $1 in
     kakou) find "$2/release" "$2/quarantine" -type f 2>/dev/null | wc -l ;;
-    wasm) echo NA ;;
+    # the page discards its outputs: count the files it reports as de-identified or quarantined
+    wasm) sed -n 's/^outcomes: //p' "$2/wasm.log" | tr ' ' '\n' |
+            awk -F= '$1 == "deidentified" || $1 == "quarantined" {n += $2} END {print n + 0}' ;;
     *) find "$2" -type f | wc -l ;;
   esac
 }
@@ -131,12 +133,17 @@ done
 python3 - "$RAW" "$IN_FILES" "$IN_BYTES" "$R" <<'PY'
 import csv, statistics as st, sys
 raw, in_files, in_bytes, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rows = [r for r in csv.DictReader(open(raw), delimiter="\t") if r["round"] != "warmup"]
+allrows = [r for r in csv.DictReader(open(raw), delimiter="\t") if r["round"] != "warmup"]
+# kakou exits 2 when some inputs could not be parsed (the batch still completed); anything else
+# non-zero is a failed run and is left out of the medians
+ok = lambda r: r["rc"] == "0" or (r["peer"] == "kakou" and r["rc"] == "2")
+rows = [r for r in allrows if ok(r)]
+failed = [r for r in allrows if not ok(r)]
 peers = list(dict.fromkeys(r["peer"] for r in rows))
 med = {}
 print(f"Input: {in_files} files, {in_bytes/1e6:.1f} MB; medians of {rounds} rounds (min–max wall in brackets).\n")
-print("| peer | wall s | user+sys s | files/s | MB/s | peak RSS MB | files out | rc |")
-print("|---|---|---|---|---|---|---|---|")
+print("| peer | wall s | user+sys s | files/s | MB/s | peak RSS MB | files out | rc | load1 before |")
+print("|---|---|---|---|---|---|---|---|---|")
 for p in peers:
     rs = [r for r in rows if r["peer"] == p]
     wall = [float(r["wall_s"]) for r in rs]
@@ -147,8 +154,11 @@ for p in peers:
     outs = ",".join(sorted(set(r["files_out"] for r in rs)))
     rcs = ",".join(sorted(set(r["rc"] for r in rs)))
     print(f"| {p} | {w:.2f} ({min(wall):.2f}–{max(wall):.2f}) | {st.median(cpu):.2f} | "
-          f"{in_files / w:.0f} | {in_bytes / 1e6 / w:.1f} | {st.median(rss):.0f} | {outs} | {rcs} |")
+          f"{in_files / w:.0f} | {in_bytes / 1e6 / w:.1f} | {st.median(rss):.0f} | {outs} | {rcs} | "
+          f"{st.median(float(r['load1_before']) for r in rs):.2f} |")
 print()
+for r in failed:
+    print(f"- FAILED run left out: {r['peer']} round {r['round']} rc {r['rc']} ({r['wall_s']} s)")
 k = med.get("kakou")
 if k:
     for p, goal in (("gdcmanon", 2.0), ("cp", 0.6)):

@@ -710,10 +710,11 @@ fn decode_un_sequence(bytes: &[u8], depth: usize) -> Option<Vec<InMemDicomObject
         if (group, element) != (0xFFFE, 0xE000) || len == u32::MAX {
             return None; // undefined-length items inside a defined-length UN: not supported
         }
-        let content = bytes.get(pos + 8..pos + 8 + len as usize)?;
+        let end = (pos + 8).checked_add(len as usize)?;
+        let content = bytes.get(pos + 8..end)?;
         crate::guard::check_implicit_dataset(content, MAX_DEPTH.saturating_sub(depth)).ok()?;
         items.push(InMemDicomObject::read_dataset_with_ts(content, &ts).ok()?);
-        pos += 8 + len as usize;
+        pos = end;
     }
     Some(items)
 }
