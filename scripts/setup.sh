@@ -43,8 +43,8 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERS
   PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q --locked wasm-pack --version "$WASM_PACK_VERSION"
 fi
 
-if [ ! -x tools/node/node_modules/.bin/wasm-opt ]; then
-  log "npm: binaryen (wasm-opt)"
+if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modules/playwright-core ]; then
+  log "npm: binaryen (wasm-opt), playwright-core"
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 

@@ -7,9 +7,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use kakou_dicom::burned_in::PixelRule;
-use kakou_dicom::{Deidentifier, ErrorKind, FileReport, Policy, Preset};
+use kakou_dicom::{Deidentifier, ErrorKind, FileReport, Policy, PolicyRequest};
 use kakou_sdk::ProjectKey;
-use kakou_sdk::address::AddressPolicy;
 use kakou_sdk::report::{ActionKind, Outcome};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -243,26 +242,23 @@ fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
 }
 
 fn build_policy(args: &DicomArgs) -> Result<Policy, CliError> {
-    let preset = Preset::from_name(&args.preset).ok_or_else(|| {
-        CliError::Usage(format!("unknown preset '{}': basic, jp-pseudonymized, jp-anonymized", args.preset))
-    })?;
-    let mut policy = Policy::preset(preset);
-    for o in &args.options {
-        policy = policy.with_option_named(o).map_err(|e| CliError::Usage(e.to_string()))?;
-    }
-    policy.address = match args.address.as_deref() {
-        Some("prefecture") => AddressPolicy::Prefecture,
-        Some("municipality") => AddressPolicy::Municipality,
-        _ => AddressPolicy::Remove,
+    let pixel_rules = match &args.pixel_rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
+            serde_json::from_str::<Vec<PixelRule>>(&text)
+                .map_err(|e| CliError::Usage(format!("{}: not a valid pixel rule list: {e}", path.display())))?
+        }
+        None => Vec::new(),
     };
-    if let Some(path) = &args.pixel_rules {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
-        policy.burned_in.rules = serde_json::from_str::<Vec<PixelRule>>(&text)
-            .map_err(|e| CliError::Usage(format!("{}: not a valid pixel rule list: {e}", path.display())))?;
+    PolicyRequest {
+        preset: Some(args.preset.clone()),
+        options: args.options.clone(),
+        address: args.address.clone(),
+        pixel_rules,
+        trust_burned_in_no: args.trust_burned_in_no,
     }
-    policy.burned_in.trust_burned_in_no = args.trust_burned_in_no;
-    policy.validate().map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(policy)
+    .build()
+    .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), CliError> {

@@ -37,5 +37,5 @@ pub mod walk;
 
 pub use deid::{Deidentifier, IMPLEMENTATION_CLASS_UID, Processed};
 pub use error::{DeidError, ErrorKind};
-pub use policy::{Policy, PolicyError, Preset};
+pub use policy::{Policy, PolicyError, PolicyRequest, Preset};
 pub use report::FileReport;

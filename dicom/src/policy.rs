@@ -123,6 +123,45 @@ pub enum PolicyError {
     UnknownPreset(String),
     #[error("invalid pixel rule #{index}: {reason}")]
     InvalidPixelRule { index: usize, reason: String },
+    #[error("unknown address policy '{0}' (known: remove, prefecture, municipality)")]
+    UnknownAddressPolicy(String),
+}
+
+/// A policy as people and programs ask for it: names rather than types. The CLI builds one from
+/// its flags and the wasm layer from its options object, so both surfaces apply a request the
+/// same way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyRequest {
+    /// `basic` (default), `jp-pseudonymized`, `jp-anonymized`.
+    pub preset: Option<String>,
+    /// Profile options added to the preset's, by name.
+    pub options: Vec<String>,
+    /// `remove` (default), `prefecture`, `municipality`.
+    pub address: Option<String>,
+    pub pixel_rules: Vec<PixelRule>,
+    pub trust_burned_in_no: bool,
+}
+
+impl PolicyRequest {
+    /// The validated policy.
+    pub fn build(&self) -> Result<Policy, PolicyError> {
+        let name = self.preset.as_deref().unwrap_or("basic");
+        let preset = Preset::from_name(name).ok_or_else(|| PolicyError::UnknownPreset(name.to_string()))?;
+        let mut policy = Policy::preset(preset);
+        for o in &self.options {
+            policy = policy.with_option_named(o)?;
+        }
+        policy.address = match self.address.as_deref() {
+            None | Some("remove") => AddressPolicy::Remove,
+            Some("prefecture") => AddressPolicy::Prefecture,
+            Some("municipality") => AddressPolicy::Municipality,
+            Some(other) => return Err(PolicyError::UnknownAddressPolicy(other.to_string())),
+        };
+        policy.burned_in.rules = self.pixel_rules.clone();
+        policy.burned_in.trust_burned_in_no = self.trust_burned_in_no;
+        policy.validate()?;
+        Ok(policy)
+    }
 }
 
 impl Policy {
@@ -198,6 +237,25 @@ mod tests {
     fn unknown_option_lists_the_known_ones() {
         let err = Policy::default().with_option_named("retain-everything").expect_err("unknown");
         assert!(err.to_string().contains("retain-safe-private"), "{err}");
+    }
+
+    #[test]
+    fn requests_build_validated_policies() {
+        let req = PolicyRequest {
+            preset: Some("jp-anonymized".into()),
+            options: vec!["retain-device-identity".into()],
+            address: Some("prefecture".into()),
+            ..Default::default()
+        };
+        let p = req.build().expect("valid");
+        assert_eq!(p.preset, Preset::JpAnonymized);
+        assert!(p.has(ProfileOption::RetainDeviceIdentity));
+        assert_eq!(p.address, AddressPolicy::Prefecture);
+        assert_eq!(PolicyRequest::default().build(), Ok(Policy::preset(Preset::Basic)));
+        let bad = PolicyRequest { address: Some("street".into()), ..Default::default() };
+        assert_eq!(bad.build(), Err(PolicyError::UnknownAddressPolicy("street".into())));
+        let bad = PolicyRequest { preset: Some("nope".into()), ..Default::default() };
+        assert!(matches!(bad.build(), Err(PolicyError::UnknownPreset(_))));
     }
 
     #[test]

@@ -43,8 +43,9 @@ export function serve({ mounts = {}, routes = {} }) {
     if (routes[path]) return routes[path](req, res);
     for (const [prefix, dir] of Object.entries(mounts)) {
       if (!path.startsWith(prefix)) continue;
-      const file = normalize(join(dir, path.slice(prefix.length) || "index.html"));
+      let file = normalize(join(dir, path.slice(prefix.length)));
       if (!file.startsWith(resolve(dir) + sep) && file !== resolve(dir)) break;
+      if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
       if (existsSync(file) && statSync(file).isFile()) return sendFile(res, file);
     }
     res.writeHead(404).end("not found");
@@ -67,11 +68,12 @@ export function sendFile(res, file) {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>kakou wasm runner</title>
 <script type="module">
 import init, * as kakou from "/pkg/kakou.js";
-let deid = null;
+let deid = null, options = null;
 window.kakouReady = init().then(() => kakou.version());
 window.setup = (opts) => {
   if (deid) deid.free();
   if (!opts.key) opts.key = kakou.generateKey();
+  options = opts;
   deid = new kakou.DicomDeidentifier(opts);
   return deid.fingerprint;
 };
@@ -98,10 +100,11 @@ window.runChunk = async (items, { hash = true, report = true } = {}) => {
   }
   return out;
 };
-// The output bytes of one file, base64 (to locate a difference).
+// The output bytes of one file, base64 (to locate a difference; one-shot API, so the batch
+// summary is left as it was).
 window.bytesOf = async (i, rel) => {
   const input = new Uint8Array(await (await fetch("/file/" + i)).arrayBuffer());
-  const blob = new Blob([deid.deidentify(rel, input).bytes]);
+  const blob = new Blob([kakou.deidentifyDicom(input, { ...options, name: rel }).bytes]);
   const url = await new Promise((ok) => { const fr = new FileReader(); fr.onload = () => ok(fr.result); fr.readAsDataURL(blob); });
   return url.slice(url.indexOf(",") + 1);
 };

@@ -86,7 +86,7 @@ export class NativeRun {
 }
 
 /** Same JSON text for the same value whatever the key order. */
-function canonical(v) {
+export function canonical(v) {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { runInBrowser } from "./browser.mjs";
-import { NativeRun, ROOT, Tally, compare, defaultCorpus, fmtRate, parseArgs, readKey, walk } from "./common.mjs";
+import { NativeRun, ROOT, Tally, canonical, compare, defaultCorpus, fmtRate, parseArgs, readKey, walk } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), { preset: "basic", corpus: defaultCorpus(), pkg: join(ROOT, "wasm/pkg"), verbose: false });
 if (!args.native || !args.key) {
@@ -45,6 +45,11 @@ const run = await runInBrowser({
 });
 try {
   for (const r of pending) tally.add(r.rel, await compare(native, r, run.bytesOf));
+  if (!results.some((r) => r.panic)) {
+    const nativeSummary = JSON.parse(readFileSync(join(resolve(args.native), "summary.json"), "utf8"));
+    const same = canonical(run.summary.summary) === canonical(nativeSummary);
+    tally.add("(batch summary)", tally.skips.length ? { skip: "not compared: the files above differ as expected" } : same ? null : `summary differs: wasm ${JSON.stringify(run.summary.summary)} native ${JSON.stringify(nativeSummary)}`);
+  }
   const deidMs = results.reduce((s, r) => s + r.ms, 0);
   const bytes = results.reduce((s, r) => s + r.bytesIn, 0);
   console.log(`throughput (Chromium, de-identification calls only): ${fmtRate(results.length, bytes, deidMs)}`);

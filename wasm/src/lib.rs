@@ -39,7 +39,7 @@ pub use types::{BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PolicyO
 /// Runs once when the module is instantiated: Rust panics show up in the console with their
 /// message instead of a bare `unreachable`.
 #[wasm_bindgen(start)]
-pub fn start() {
+fn start() {
     console_error_panic_hook::set_once();
 }
 
@@ -54,7 +54,8 @@ pub fn version() -> String {
 #[wasm_bindgen(js_name = generateKey)]
 pub fn generate_key() -> Result<String, JsValue> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Failure::new("no-random-source", format!("no secure random source: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Failure::new("no-random-source", format!("no secure random source: {e}")))?;
     Ok(ProjectKey::from_bytes(bytes).to_hex())
 }
 
@@ -93,8 +94,8 @@ impl DicomDeidentifier {
         let opts = read_options(options)?;
         let key = opts.key()?;
         let fingerprint = key.fingerprint();
-        let deid = Deidentifier::new(key, opts.policy()?)
-            .map_err(|e| Failure::new("policy-error", format!("policy: {e}")))?;
+        let deid =
+            Deidentifier::new(key, opts.policy()?).map_err(|e| Failure::new("policy-error", format!("policy: {e}")))?;
         Ok(DicomDeidentifier { deid, fingerprint, summary: BatchSummary::default() })
     }
 
@@ -105,7 +106,13 @@ impl DicomDeidentifier {
         match self.deid.deidentify(name, bytes) {
             Ok(p) => {
                 let actions: Vec<ActionKind> = p.report.actions.iter().map(|a| a.action).collect();
-                self.summary.add(p.report.outcome, actions, p.report.reason_codes(), p.report.bytes_in, p.report.bytes_out);
+                self.summary.add(
+                    p.report.outcome,
+                    actions,
+                    p.report.reason_codes(),
+                    p.report.bytes_in,
+                    p.report.bytes_out,
+                );
                 result_object(&p.bytes, &p.report)
             }
             Err(e) => {
@@ -156,8 +163,7 @@ fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
             ));
         }
     }
-    serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| Failure::new("invalid-options", format!("options: {e}")))
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| Failure::new("invalid-options", format!("options: {e}")))
 }
 
 /// Plain JS objects (maps as objects, `None` as `null`) so results survive `JSON.stringify`

@@ -1,9 +1,8 @@
 //! The options object → key and [`Policy`], exactly as the CLI builds them from its flags.
 
 use kakou_dicom::burned_in::PixelRule;
-use kakou_dicom::{Policy, PolicyError, Preset};
+use kakou_dicom::{Policy, PolicyError, PolicyRequest};
 use kakou_sdk::ProjectKey;
-use kakou_sdk::address::AddressPolicy;
 use serde::Deserialize;
 
 use crate::error::Failure;
@@ -24,37 +23,30 @@ pub struct Options {
 
 impl Options {
     /// The field names JS may pass.
-    pub const FIELDS: [&'static str; 7] = ["key", "preset", "options", "address", "pixelRules", "trustBurnedInNo", "name"];
+    pub const FIELDS: [&'static str; 7] =
+        ["key", "preset", "options", "address", "pixelRules", "trustBurnedInNo", "name"];
 
     /// The project key (`invalid-key` when missing or malformed).
     pub fn key(&self) -> Result<ProjectKey, Failure> {
-        let text = self.key.as_deref().ok_or_else(|| Failure::new("invalid-key", "options.key is missing: pass the project key (64 hexadecimal characters)"))?;
+        let text = self.key.as_deref().ok_or_else(|| {
+            Failure::new("invalid-key", "options.key is missing: pass the project key (64 hexadecimal characters)")
+        })?;
         parse_key(text)
     }
 
-    /// The policy, built in the same order and with the same rules as `kakou dicom`.
+    /// The policy: the same [`PolicyRequest`] the CLI builds from its flags.
     pub fn policy(&self) -> Result<Policy, Failure> {
-        let name = self.preset.as_deref().unwrap_or("basic");
-        let preset = Preset::from_name(name).ok_or_else(|| policy_error(PolicyError::UnknownPreset(name.to_string())))?;
-        let mut policy = Policy::preset(preset);
-        for o in self.options.iter().flatten() {
-            policy = policy.with_option_named(o).map_err(policy_error)?;
-        }
-        policy.address = match self.address.as_deref() {
-            None | Some("remove") => AddressPolicy::Remove,
-            Some("prefecture") => AddressPolicy::Prefecture,
-            Some("municipality") => AddressPolicy::Municipality,
-            Some(other) => {
-                return Err(Failure::new(
-                    "invalid-options",
-                    format!("options.address '{other}' is not one of remove, prefecture, municipality"),
-                ));
-            }
+        let request = PolicyRequest {
+            preset: self.preset.clone(),
+            options: self.options.clone().unwrap_or_default(),
+            address: self.address.clone(),
+            pixel_rules: self.pixel_rules.clone().unwrap_or_default(),
+            trust_burned_in_no: self.trust_burned_in_no.unwrap_or(false),
         };
-        policy.burned_in.rules = self.pixel_rules.clone().unwrap_or_default();
-        policy.burned_in.trust_burned_in_no = self.trust_burned_in_no.unwrap_or(false);
-        policy.validate().map_err(policy_error)?;
-        Ok(policy)
+        request.build().map_err(|e| match e {
+            PolicyError::UnknownAddressPolicy(_) => Failure::new("invalid-options", format!("options.address: {e}")),
+            other => policy_error(other),
+        })
     }
 }
 
@@ -70,7 +62,9 @@ fn policy_error(e: PolicyError) -> Failure {
 mod tests {
     // Native unit tests of the option mapping (no JS involved).
     use super::*;
+    use kakou_dicom::Preset;
     use kakou_dicom::profile::ProfileOption;
+    use kakou_sdk::address::AddressPolicy;
 
     const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 

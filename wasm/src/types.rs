@@ -107,10 +107,14 @@ export interface BatchSummary {
   bytes_out: number;
 }
 
-/** Stable error codes carried by every error this package throws. */
+/**
+ * Stable error codes carried by every error this package throws: per file (the core's
+ * ErrorKind codes, as in the CLI's report) and for the options. New codes may be added.
+ */
 export type KakouErrorCode =
-  | "not-dicom" | "parse-error" | "too-deep" | "write-error" | "policy-error"
-  | "invalid-key" | "invalid-options" | "no-random-source";
+  | "not-dicom" | "parse-error" | "too-deep" | "impossible-length" | "write-error" | "policy-error"
+  | "invalid-key" | "invalid-options" | "no-random-source"
+  | (string & {});
 
 /** The errors thrown by this package: `message` names the file, `code` is stable. */
 export interface KakouError extends Error {

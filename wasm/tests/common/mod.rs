@@ -42,7 +42,14 @@ pub fn sample_dicom() -> Vec<u8> {
         el(tags::SAMPLES_PER_PIXEL, VR::US, "1"),
         el(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"),
     ]);
-    for (tag, v) in [(tags::ROWS, 4u16), (tags::COLUMNS, 4), (tags::BITS_ALLOCATED, 16), (tags::BITS_STORED, 12), (tags::HIGH_BIT, 11), (tags::PIXEL_REPRESENTATION, 0)] {
+    for (tag, v) in [
+        (tags::ROWS, 4u16),
+        (tags::COLUMNS, 4),
+        (tags::BITS_ALLOCATED, 16),
+        (tags::BITS_STORED, 12),
+        (tags::HIGH_BIT, 11),
+        (tags::PIXEL_REPRESENTATION, 0),
+    ] {
         obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(v)));
     }
     obj.put(DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16((0..16u16).map(|i| i * 100).collect())));
