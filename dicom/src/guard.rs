@@ -38,19 +38,33 @@ struct Encoding {
     big_endian: bool,
 }
 
+/// What the scan learned about the file's layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileLayout {
+    /// Offset (within the slice given to [`check`]) of the top-level Pixel Data element, when it
+    /// is the last element of a file whose every header was walked to the very end. Only then
+    /// may its bytes be copied to the output verbatim.
+    pub trailing_pixel_data: Option<usize>,
+}
+
 /// Checks `file` (starting at the `DICM` magic) for impossible lengths and excessive nesting.
-pub fn check(file: &[u8], max_depth: usize) -> Result<(), GuardError> {
-    let Some(body) = file.get(4..) else { return Ok(()) };
+pub fn check(file: &[u8], max_depth: usize) -> Result<FileLayout, GuardError> {
+    let Some(body) = file.get(4..) else { return Ok(FileLayout::default()) };
     let meta_end = scan_meta(body)?;
-    let Some((dataset_start, ts)) = meta_end else { return Ok(()) };
+    let Some((dataset_start, ts)) = meta_end else { return Ok(FileLayout::default()) };
     let enc = match ts.as_str() {
         "1.2.840.10008.1.2" => Encoding { explicit: false, big_endian: false },
         "1.2.840.10008.1.2.2" => Encoding { explicit: true, big_endian: true },
         // Deflated data sets are compressed: lengths cannot be checked without inflating.
-        "1.2.840.10008.1.2.1.99" => return Ok(()),
+        "1.2.840.10008.1.2.1.99" => return Ok(FileLayout::default()),
         _ => Encoding { explicit: true, big_endian: false },
     };
-    scan_dataset(&body[dataset_start..], enc, max_depth)
+    let scan = scan_dataset(&body[dataset_start..], enc, max_depth)?;
+    let trailing_pixel_data = match scan {
+        Scan { complete: true, pixel_data: Some(p), after_pixel_data: false } => Some(4 + dataset_start + p),
+        _ => None,
+    };
+    Ok(FileLayout { trailing_pixel_data })
 }
 
 /// Walks the file meta group (always explicit VR little endian). Returns where the data set
@@ -148,16 +162,42 @@ struct Open {
 /// Checks a data set encoded in implicit VR little endian (the content of a sequence stored as
 /// UN, PS3.5 §6.2.2) before it is parsed.
 pub fn check_implicit_dataset(b: &[u8], max_depth: usize) -> Result<(), GuardError> {
-    scan_dataset(b, Encoding { explicit: false, big_endian: false }, max_depth)
+    scan_dataset(b, Encoding { explicit: false, big_endian: false }, max_depth).map(|_| ())
 }
 
-fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<(), GuardError> {
+/// The outcome of a data set scan.
+struct Scan {
+    /// Every byte was walked: the last header's value ended exactly at the end.
+    complete: bool,
+    /// Offset of the top-level Pixel Data header.
+    pixel_data: Option<usize>,
+    /// A top-level element follows the Pixel Data, or a length from the Pixel Data on is odd
+    /// (invalid: re-encoding pads it, so copying it verbatim would differ).
+    after_pixel_data: bool,
+}
+
+fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<Scan, GuardError> {
     let mut pos = 0;
     let mut open: Vec<Open> = Vec::new();
     let mut in_fragments = false;
+    let mut pixel_data = None;
+    let mut after_pixel_data = false;
     while let Some(h) = header(b, pos, enc) {
         while open.last().is_some_and(|o| o.end.is_some_and(|e| e <= pos)) {
             open.pop();
+        }
+        if open.is_empty() && !in_fragments && h.group != 0xFFFE {
+            if (h.group, h.element) == (0x7FE0, 0x0010) && pixel_data.is_none() {
+                pixel_data = Some(pos);
+                // Encapsulated pixel data must be OB; re-encoding corrects a wrong VR, so a file
+                // that has one is not copied verbatim.
+                after_pixel_data |= enc.explicit && h.length == UNDEFINED && &h.vr != b"OB";
+            } else if pixel_data.is_some() {
+                after_pixel_data = true;
+            }
+        }
+        if pixel_data.is_some() && h.length != UNDEFINED && h.length % 2 == 1 {
+            after_pixel_data = true;
         }
         let value_start = pos + h.size;
         let remaining = b.len().saturating_sub(value_start);
@@ -195,7 +235,7 @@ fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<(), GuardEr
             return Err(GuardError::Depth(max_depth));
         }
     }
-    Ok(())
+    Ok(Scan { complete: pos == b.len(), pixel_data, after_pixel_data })
 }
 
 fn starts_with_item(b: &[u8], pos: usize, enc: Encoding) -> bool {
@@ -237,7 +277,7 @@ mod tests {
     #[test]
     fn accepts_consistent_lengths() {
         let ds = explicit_le(0x0010, 0x0010, b"PN", 4, b"DOE ");
-        assert_eq!(check(&file("1.2.840.10008.1.2.1", &ds), 64), Ok(()));
+        assert!(check(&file("1.2.840.10008.1.2.1", &ds), 64).is_ok());
     }
 
     #[test]
@@ -285,6 +325,23 @@ mod tests {
         frags.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 4, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
         frags.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
         let pixel = explicit_le(0x7FE0, 0x0010, b"OB", UNDEFINED, &frags);
-        assert_eq!(check(&file("1.2.840.10008.1.2.4.50", &pixel), 64), Ok(()));
+        let f = file("1.2.840.10008.1.2.4.50", &pixel);
+        let layout = check(&f, 64).expect("valid");
+        let at = layout.trailing_pixel_data.expect("pixel data is last");
+        assert_eq!(&f[at..at + 4], &[0xE0, 0x7F, 0x10, 0x00]);
+    }
+
+    #[test]
+    fn pixel_data_is_trailing_only_when_nothing_follows() {
+        let mut ds = explicit_le(0x0010, 0x0010, b"PN", 4, b"DOE ");
+        ds.extend(explicit_le(0x7FE0, 0x0010, b"OB", 4, b"\x01\x02\x03\x04"));
+        let f = file("1.2.840.10008.1.2.1", &ds);
+        assert!(check(&f, 64).expect("valid").trailing_pixel_data.is_some());
+        let mut padded = ds.clone();
+        padded.extend(explicit_le(0xFFFC, 0xFFFC, b"OB", 2, b"\0\0"));
+        assert_eq!(check(&file("1.2.840.10008.1.2.1", &padded), 64).expect("valid").trailing_pixel_data, None);
+        let mut garbage = ds;
+        garbage.extend_from_slice(b"xyz");
+        assert_eq!(check(&file("1.2.840.10008.1.2.1", &garbage), 64).expect("valid").trailing_pixel_data, None);
     }
 }

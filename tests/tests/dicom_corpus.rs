@@ -214,3 +214,30 @@ fn retain_uids_keeps_uids_and_only_what_they_embed() {
         assert!(leak["where"] == "substring" && in_uid, "not explained by a kept UID: {leak}");
     }
 }
+
+#[test]
+fn verbatim_pixels_give_the_same_bytes_as_parsing_them() {
+    for p in [Preset::Basic, Preset::JpPseudonymized, Preset::JpAnonymized] {
+        let fast = Deidentifier::new(test_key(15), preset(p)).expect("policy");
+        let slow = fast.clone().with_verbatim_pixels(false);
+        let mut compared = 0;
+        for (name, bytes) in corpus_files() {
+            match (fast.deidentify(&name, &bytes), slow.deidentify(&name, &bytes)) {
+                (Ok(a), Ok(b)) => {
+                    let at = a.bytes.iter().zip(&b.bytes).position(|(x, y)| x != y);
+                    assert!(
+                        a.bytes == b.bytes,
+                        "{name} ({p:?}): verbatim {} bytes vs parsed {} bytes, first difference at {at:?}",
+                        a.bytes.len(),
+                        b.bytes.len()
+                    );
+                    assert_eq!(a.report, b.report, "{name}");
+                    compared += 1;
+                }
+                (Err(a), Err(b)) => assert_eq!(a.kind.code(), b.kind.code(), "{name}"),
+                (a, b) => panic!("{name}: verbatim {:?} vs parsed {:?}", a.map(|_| ()), b.map(|_| ())),
+            }
+        }
+        assert!(compared >= 240);
+    }
+}
