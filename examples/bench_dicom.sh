@@ -2,13 +2,14 @@
 # Benchmark (not a test): `kakou dicom` against `cp -r` and gdcmanon on the same 2,000-file bulk
 # DICOM workload, in the same run, alternating peers.
 #
-# usage: examples/bench_dicom.sh            (R=3 rounds; env: R, BULK_N, BENCH_TMP, KEEP_RAW)
+# usage: examples/bench_dicom.sh     env: R=3 rounds, BENCH_WASM=auto|0, BULK_N=2000,
+#                                        BENCH_TMP=$KAKOU_CACHE/bench-tmp, KEEP_RAW=FILE (raw TSV copy)
 #
 #   * materialises the bulk workload once into $KAKOU_CACHE/bulk (shared/eval/dicom/make_bulk.sh;
 #     skipped when $KAKOU_CACHE/bulk.manifest.tsv is present),
 #   * builds the release CLI and makes a throw-away key,
 #   * runs one warm-up pass of each peer (page cache cannot be dropped here), then R rounds; the
-#     order of peers rotates every round so that no peer always runs right after the same one,
+#     order of peers rotates by one every round, so that each peer also runs first once,
 #   * measures wall, user+sys CPU and peak RSS with GNU time, and prints a markdown table of the
 #     medians, the throughput ratios kakou/gdcmanon and kakou/cp, and kakou's peak RSS.
 #
@@ -24,7 +25,7 @@
 #   wasm      optional: `node tests/wasm/bench-browser.mjs BULK` when that script and wasm/pkg exist
 #
 # Input bytes = sum of the bulk files' sizes; MB = 10^6 bytes. Throughput ratio = inverse ratio of
-# median wall times. Raw rows go to $BENCH_TMP/bench_runs.tsv.
+# median wall times. KEEP_RAW=FILE keeps the raw per-run rows (TSV); the run folder is deleted.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,6 +60,7 @@ else
   mv "$BULK.partial" "$BULK"
   mv "$BULK.partial.manifest.tsv" "$BULK.manifest.tsv"
 fi
+REV=$(git -C "$KAKOU_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 IN_FILES=$(find "$BULK" -type f | wc -l)
 IN_BYTES=$(find "$BULK" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d", s}')
 say "input: $IN_FILES files, $IN_BYTES bytes"
@@ -74,7 +76,9 @@ trap 'rm -rf "$WORK"' EXIT
 
 PEERS=(cp gdcmanon kakou)
 WASM_SCRIPT=$KAKOU_ROOT/tests/wasm/bench-browser.mjs
-if [ -f "$WASM_SCRIPT" ] && [ -d "$KAKOU_ROOT/wasm/pkg" ]; then
+if [ "${BENCH_WASM:-auto}" = 0 ]; then
+  say "wasm peer skipped (BENCH_WASM=0)"
+elif [ -f "$WASM_SCRIPT" ] && [ -d "$KAKOU_ROOT/wasm/pkg" ]; then
   PEERS+=(wasm)
 else
   say "wasm peer skipped (needs tests/wasm/bench-browser.mjs and a built wasm/pkg)"
@@ -130,9 +134,10 @@ done
 [ -n "${KEEP_RAW:-}" ] && cp "$RAW" "$KEEP_RAW"
 
 # --- table ------------------------------------------------------------------------------------
-python3 - "$RAW" "$IN_FILES" "$IN_BYTES" "$R" <<'PY'
+python3 - "$RAW" "$IN_FILES" "$IN_BYTES" "$R" "$REV" "$(nproc)" <<'PY'
 import csv, statistics as st, sys
 raw, in_files, in_bytes, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rev, ncpu = sys.argv[5], sys.argv[6]
 allrows = [r for r in csv.DictReader(open(raw), delimiter="\t") if r["round"] != "warmup"]
 # kakou exits 2 when some inputs could not be parsed (the batch still completed); anything else
 # non-zero is a failed run and is left out of the medians
@@ -141,20 +146,21 @@ rows = [r for r in allrows if ok(r)]
 failed = [r for r in allrows if not ok(r)]
 peers = list(dict.fromkeys(r["peer"] for r in rows))
 med = {}
-print(f"Input: {in_files} files, {in_bytes/1e6:.1f} MB; medians of {rounds} rounds (min–max wall in brackets).\n")
-print("| peer | wall s | user+sys s | files/s | MB/s | peak RSS MB | files out | rc | load1 before |")
-print("|---|---|---|---|---|---|---|---|---|")
+print(f"kakou {rev}, {ncpu} CPUs. Input: {in_files} files, {in_bytes/1e6:.1f} MB; medians of {rounds} rounds "
+      "(min–max wall in brackets).\n")
+print("| peer | wall s | user+sys s | files/s | MB/s | files per CPU-s | peak RSS MB | files out | rc | load1 before |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for p in peers:
     rs = [r for r in rows if r["peer"] == p]
     wall = [float(r["wall_s"]) for r in rs]
     cpu = [float(r["user_s"]) + float(r["sys_s"]) for r in rs]
     rss = [int(r["maxrss_kb"]) / 1024 for r in rs]
     w = st.median(wall)
-    med[p] = dict(wall=w, rss=max(rss))
+    med[p] = dict(wall=w, rss=max(rss), cpu=st.median(cpu))
     outs = ",".join(sorted(set(r["files_out"] for r in rs)))
     rcs = ",".join(sorted(set(r["rc"] for r in rs)))
     print(f"| {p} | {w:.2f} ({min(wall):.2f}–{max(wall):.2f}) | {st.median(cpu):.2f} | "
-          f"{in_files / w:.0f} | {in_bytes / 1e6 / w:.1f} | {st.median(rss):.0f} | {outs} | {rcs} | "
+          f"{in_files / w:.0f} | {in_bytes / 1e6 / w:.1f} | {in_files / st.median(cpu):.0f} | {st.median(rss):.0f} | {outs} | {rcs} | "
           f"{st.median(float(r['load1_before']) for r in rs):.2f} |")
 print()
 for r in failed:
@@ -164,7 +170,8 @@ if k:
     for p, goal in (("gdcmanon", 2.0), ("cp", 0.6)):
         if p in med:
             ratio = med[p]["wall"] / k["wall"]
-            print(f"- throughput kakou / {p}: **{ratio:.2f}×** (goal ≥ {goal}×: {'met' if ratio >= goal else 'NOT met'})")
+            print(f"- throughput kakou / {p}: **{ratio:.2f}×** (goal ≥ {goal}×: {'met' if ratio >= goal else 'NOT met'}); "
+                  f"CPU time {p} / kakou: {med[p]['cpu'] / k['cpu']:.2f}×")
     print(f"- kakou peak RSS: **{k['rss']:.0f} MB** (max over rounds)")
     if "wasm" in med:
         print(f"- throughput wasm / kakou: {k['wall'] / med['wasm']['wall']:.2f}×")

@@ -11,6 +11,9 @@
 /// Lengths above this are "undefined length" markers.
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 
+/// A deflated data set may expand to at most this many bytes (a decompression bomb otherwise).
+pub const MAX_INFLATED: u64 = 1 << 30;
+
 /// Why a file was refused before parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardError {
@@ -18,6 +21,8 @@ pub enum GuardError {
     Length { group: u16, element: u16, declared: u32, remaining: usize },
     /// Sequences nested deeper than the limit.
     Depth(usize),
+    /// A deflated data set that expands beyond [`MAX_INFLATED`].
+    Inflated(u64),
 }
 
 impl std::fmt::Display for GuardError {
@@ -28,6 +33,7 @@ impl std::fmt::Display for GuardError {
                 "element ({group:04X},{element:04X}) declares {declared} bytes but only {remaining} remain in the file"
             ),
             GuardError::Depth(d) => write!(f, "sequences nested deeper than {d} levels"),
+            GuardError::Inflated(n) => write!(f, "the deflated data set expands beyond {n} bytes"),
         }
     }
 }
@@ -55,8 +61,11 @@ pub fn check(file: &[u8], max_depth: usize) -> Result<FileLayout, GuardError> {
     let enc = match ts.as_str() {
         "1.2.840.10008.1.2" => Encoding { explicit: false, big_endian: false },
         "1.2.840.10008.1.2.2" => Encoding { explicit: true, big_endian: true },
-        // Deflated data sets are compressed: lengths cannot be checked without inflating.
-        "1.2.840.10008.1.2.1.99" => return Ok(FileLayout::default()),
+        "1.2.840.10008.1.2.1.99" => {
+            let inflated = inflate(&body[dataset_start..])?;
+            scan_dataset(&inflated, Encoding { explicit: true, big_endian: false }, max_depth)?;
+            return Ok(FileLayout::default());
+        }
         _ => Encoding { explicit: true, big_endian: false },
     };
     let scan = scan_dataset(&body[dataset_start..], enc, max_depth)?;
@@ -94,6 +103,42 @@ fn scan_meta(b: &[u8]) -> Result<Option<(usize, String)>, GuardError> {
     Ok(Some((pos, ts)))
 }
 
+/// Inflates a deflated data set (raw deflate, PS3.5 §A.5) up to [`MAX_INFLATED`] bytes. A stream
+/// that breaks off yields what inflated before the break: dicom-rs reads those bytes too before it
+/// notices, so their lengths must be checked all the same.
+fn inflate(deflated: &[u8]) -> Result<Vec<u8>, GuardError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut reader = flate2::read::DeflateDecoder::new(deflated).take(MAX_INFLATED + 1);
+    let _ = reader.read_to_end(&mut out); // on error, `out` holds everything read before it
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(GuardError::Inflated(MAX_INFLATED));
+    }
+    Ok(out)
+}
+
+/// The bytes dicom-rs consumes for a value of `length`: numeric VRs are read as whole values
+/// (a UL of length 5 reads 4 bytes), so a length that is not a multiple of the value size
+/// shifts everything after it. The scan must shift the same way to see what the parser sees.
+fn consumed(vr: &[u8; 2], length: usize) -> usize {
+    let size = match vr {
+        b"US" | b"SS" | b"OW" => 2,
+        b"UL" | b"SL" | b"FL" | b"OL" | b"OF" | b"AT" => 4,
+        b"FD" | b"OD" | b"SV" | b"UV" | b"OV" => 8,
+        _ => 1,
+    };
+    length - length % size
+}
+
+/// The dictionary VR of a tag, for implicit VR data sets (as dicom-rs assigns it).
+fn implicit_vr(group: u16, element: u16) -> [u8; 2] {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+    match dicom_dictionary_std::StandardDataDictionary.by_tag(dicom_core::Tag(group, element)).map(|e| e.vr()) {
+        Some(VirtualVr::Exact(vr)) => vr.to_bytes(),
+        _ => *b"UN",
+    }
+}
+
 struct Header {
     group: u16,
     element: u16,
@@ -117,8 +162,12 @@ fn header(b: &[u8], pos: usize, enc: Encoding) -> Option<Header> {
     let be = enc.big_endian;
     let group = u16_at(b, pos, be)?;
     let element = u16_at(b, pos + 2, be)?;
-    if group == 0xFFFE || !enc.explicit {
+    if group == 0xFFFE {
         return Some(Header { group, element, vr: *b"  ", length: u32_at(b, pos + 4, be)?, size: 8 });
+    }
+    if !enc.explicit {
+        let vr = implicit_vr(group, element);
+        return Some(Header { group, element, vr, length: u32_at(b, pos + 4, be)?, size: 8 });
     }
     let vr: [u8; 2] = b.get(pos + 4..pos + 6)?.try_into().ok()?;
     // PS3.5 §7.1.2: these VRs have a 2-byte length. Anything else, including bytes that are not
@@ -229,7 +278,7 @@ fn scan_dataset(b: &[u8], enc: Encoding, max_depth: usize) -> Result<Scan, Guard
         } else if &h.vr == b"SQ" || (!enc.explicit && starts_with_item(b, pos, enc)) {
             open.push(Open { end: defined_end });
         } else {
-            pos = defined_end.unwrap_or(pos);
+            pos += consumed(&h.vr, h.length as usize);
         }
         if open.len() > 2 * max_depth {
             return Err(GuardError::Depth(max_depth));
@@ -307,6 +356,29 @@ mod tests {
         let mut ds = vec![0x08, 0x00, 0x08, 0x00, 0x16, 0x00, 0x00, 0x00];
         ds.extend_from_slice(b"ORIGINAL\\PRIMARY");
         assert!(matches!(check(&file("1.2.840.10008.1.2.1", &ds), 64), Err(GuardError::Length { .. })));
+    }
+
+    #[test]
+    fn follows_the_parser_through_lengths_that_are_not_whole_values() {
+        // Implicit VR: a group length (UL) of length 5 is read as 4 bytes; the next header then
+        // starts one byte early and declares 0xFFFFFFFC bytes (a fuzzer finding).
+        let mut ds = vec![0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        ds.extend_from_slice(&[0xFC, 0xFF, 0xFF, 0xFF]);
+        assert!(matches!(check(&file("1.2.840.10008.1.2", &ds), 64), Err(GuardError::Length { .. })));
+        assert_eq!(consumed(b"UL", 5), 4);
+        assert_eq!(consumed(b"FD", 17), 16);
+        assert_eq!(consumed(b"LO", 5), 5);
+    }
+
+    #[test]
+    fn deflated_data_sets_are_inflated_and_checked() {
+        use std::io::Write;
+        let ds = explicit_le(0x0010, 0x0010, b"UT", 0x7000_0000, b"tiny");
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&ds).expect("deflates");
+        let deflated = z.finish().expect("deflates");
+        let err = check(&file("1.2.840.10008.1.2.1.99", &deflated), 64).expect_err("must refuse");
+        assert!(matches!(err, GuardError::Length { .. }), "{err}");
     }
 
     #[test]

@@ -8,12 +8,15 @@
 //! alone (not inside a longer word: "MARY" must not hit "PRIMARY"); CJK text has no spaces, so
 //! non-ASCII values match anywhere.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::sync::OnceLock;
 
-/// The identifiers of one record, ready to search for.
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+/// The identifiers of one record, ready to search for. The automaton is built on first use: many
+/// records have no kept text at all, and building it was the largest cost of a DICOM file.
 pub struct KnownIdentifiers {
     values: Vec<String>,
-    automaton: Option<AhoCorasick>,
+    automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 /// Collects identifier strings, then [`IdentifierSet::build`]s the matcher.
@@ -71,20 +74,25 @@ impl IdentifierSet {
         self.values.retain(|v| !exclude.iter().any(|e| e.trim().eq_ignore_ascii_case(v)));
         self.values.sort();
         self.values.dedup();
-        let automaton = if self.values.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&self.values)
-                .ok()
-        };
-        KnownIdentifiers { values: self.values, automaton }
+        KnownIdentifiers { values: self.values, automaton: OnceLock::new() }
     }
 }
 
 impl KnownIdentifiers {
+    /// A non-contiguous NFA: a record has a few dozen short patterns searched in a few short
+    /// texts, where building a DFA costs far more than it saves.
+    fn build_automaton(&self) -> Option<AhoCorasick> {
+        if self.values.is_empty() {
+            return None;
+        }
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .build(&self.values)
+            .ok()
+    }
+
     /// The number of distinct values searched for.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -97,7 +105,7 @@ impl KnownIdentifiers {
     /// `text` with every identifier replaced by `placeholder`, and the number of replacements;
     /// `None` when nothing matched (the caller keeps its original value untouched).
     pub fn scrub(&self, text: &str, placeholder: &str) -> Option<(String, usize)> {
-        let ac = self.automaton.as_ref()?;
+        let ac = self.automaton.get_or_init(|| self.build_automaton()).as_ref()?;
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         let mut n = 0;

@@ -96,6 +96,25 @@ fn malformed_inputs_give_typed_errors_with_bounded_memory() {
             cases += 1;
         }
     }
+    // Inputs the fuzzer found (fuzz/regressions): each once cost gigabytes before a typed error.
+    let regressions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&regressions).expect("fuzz/regressions exists").filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "dcm") {
+            continue;
+        }
+        let input = std::fs::read(&path).expect("readable");
+        let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let result = catch_unwind(AssertUnwindSafe(|| deid.deidentify(&label, &input)));
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        let err = result.unwrap_or_else(|_| panic!("panicked on {label}")).expect_err("garbage is refused");
+        assert!(peak < (64 << 20), "{label}: peak heap {peak} bytes ({err})");
+        found += 1;
+    }
+    assert!(found >= 3, "regression inputs missing");
     assert!(cases > 500, "{cases} cases");
     assert!(errors > cases / 10, "most truncations must be refused ({errors} of {cases})");
 }
