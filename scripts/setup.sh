@@ -30,6 +30,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The corpus build is mostly downloads and unpacking: run it beside the CPU-bound cargo installs.
+corpus_pid=
+if [ ! -f "$KAKOU_CORPUS/manifest.tsv" ]; then
+  log "building the DICOM test corpus in $KAKOU_CORPUS (pip install of pydicom & co., in the background)"
+  mkdir -p "$KAKOU_CACHE"
+  VENV="$KAKOU_VENV" bash "$KAKOU_SHARED/eval/dicom/build_corpus.sh" "$KAKOU_CORPUS" >"$KAKOU_CACHE/corpus-build.log" 2>&1 &
+  corpus_pid=$!
+fi
+
 mkdir -p "$KAKOU_WASM_SHIM"
 ln -sf /usr/bin/cargo /usr/bin/rustc /usr/bin/rustdoc "$KAKOU_WASM_SHIM/"
 
@@ -48,8 +57,7 @@ if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modu
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 
-if [ ! -f "$KAKOU_CORPUS/manifest.tsv" ]; then
-  log "building the DICOM test corpus in $KAKOU_CORPUS (pip install of pydicom & co., a few minutes)"
-  VENV="$KAKOU_VENV" bash "$KAKOU_SHARED/eval/dicom/build_corpus.sh" "$KAKOU_CORPUS" >/dev/null
+if [ -n "$corpus_pid" ]; then
+  wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
 fi
 log "ready"

@@ -12,13 +12,23 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 step "format and lints"
 cargo fmt --check -p kakou-sdk -p kakou-dicom -p kakou-cli -p kakou-tests -p kakou-wasm
 cargo clippy -q --workspace --all-targets -- -D warnings
 
 step "native tests (unit, CLI, corpus end-to-end)"
-cargo test --workspace --exclude kakou-wasm
+cargo test --workspace --exclude kakou-wasm 2>&1 | tee -a "$log"
 
 step "wasm tests (Node, headless Chromium, native/wasm equivalence)"
-bash scripts/test-wasm.sh
+bash scripts/test-wasm.sh 2>&1 | tee -a "$log"
+
+# One closing line over every runner: cargo's "test result" lines and the JS scripts' own.
+totals=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^test result: / { p += $4; f += $6 }
+  /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
+  END { printf "%d passed, %d failed", p, f }')
+echo
+echo "$totals"
