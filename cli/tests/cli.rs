@@ -7,6 +7,17 @@ fn kakou(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kakou")).args(args).output().expect("kakou runs")
 }
 
+/// `kakou dicom INPUT OUT --key KEY EXTRA…`
+fn dicom(input: &Path, out: &Path, key: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["dicom", path_str(input), path_str(out), "--key", path_str(key)];
+    args.extend_from_slice(extra);
+    kakou(&args)
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
 fn corpus() -> PathBuf {
     let dir = std::env::var_os("KAKOU_CORPUS")
         .map(PathBuf::from)
@@ -33,7 +44,7 @@ fn input_tree(dir: &Path) -> PathBuf {
 
 fn keyfile(dir: &Path) -> PathBuf {
     let key = dir.join("project.key");
-    let out = kakou(&["keygen", key.to_str().expect("utf8")]);
+    let out = kakou(&["keygen", path_str(&key)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     key
 }
@@ -59,14 +70,7 @@ fn batch_goes_on_past_bad_files_and_never_touches_the_input() {
     let key = keyfile(tmp.path());
     let before = tree_digest(&input);
     let out = tmp.path().join("out");
-    let run = kakou(&[
-        "dicom",
-        input.to_str().expect("utf8"),
-        out.to_str().expect("utf8"),
-        "--key",
-        key.to_str().expect("utf8"),
-        "-q",
-    ]);
+    let run = dicom(&input, &out, &key, &["-q"]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(2), "a failed file gives exit 2: {stdout}");
     assert!(stdout.contains("5 files: 3 de-identified, 0 quarantined, 1 skipped, 1 failed"), "{stdout}");
@@ -90,25 +94,13 @@ fn refuses_to_overwrite_or_to_write_inside_the_input() {
     let out = tmp.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
     std::fs::write(out.join("precious.dcm"), b"keep me").expect("write");
-    let run = kakou(&[
-        "dicom",
-        input.to_str().expect("utf8"),
-        out.to_str().expect("utf8"),
-        "--key",
-        key.to_str().expect("utf8"),
-    ]);
+    let run = dicom(&input, &out, &key, &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("not empty"));
     assert_eq!(std::fs::read(out.join("precious.dcm")).expect("still there"), b"keep me");
 
     let nested = input.join("out");
-    let run = kakou(&[
-        "dicom",
-        input.to_str().expect("utf8"),
-        nested.to_str().expect("utf8"),
-        "--key",
-        key.to_str().expect("utf8"),
-    ]);
+    let run = dicom(&input, &nested, &key, &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("overlap"));
     assert!(!nested.exists(), "no folder left behind in the input");
@@ -120,16 +112,7 @@ fn dry_run_writes_nothing_and_shows_what_would_change() {
     let input = input_tree(tmp.path());
     let key = keyfile(tmp.path());
     let out = tmp.path().join("out");
-    let run = kakou(&[
-        "dicom",
-        input.to_str().expect("utf8"),
-        out.to_str().expect("utf8"),
-        "--key",
-        key.to_str().expect("utf8"),
-        "--dry-run",
-        "--preset",
-        "jp-anonymized",
-    ]);
+    let run = dicom(&input, &out, &key, &["--dry-run", "--preset", "jp-anonymized"]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("dry run: nothing written"), "{stdout}");
     assert!(stdout.contains("PatientName: pseudonymized"), "{stdout}");
@@ -143,20 +126,13 @@ fn bad_key_and_unknown_option_are_explained() {
     let input = input_tree(tmp.path());
     let key = tmp.path().join("bad.key");
     std::fs::write(&key, "not a key").expect("write");
-    let run = kakou(&["dicom", input.to_str().expect("utf8"), "/tmp/never", "--key", key.to_str().expect("utf8")]);
+    let never = tmp.path().join("never");
+    let run = dicom(&input, &never, &key, &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("64 hexadecimal"));
 
     let good = keyfile(tmp.path());
-    let run = kakou(&[
-        "dicom",
-        input.to_str().expect("utf8"),
-        "/tmp/never",
-        "--key",
-        good.to_str().expect("utf8"),
-        "--option",
-        "keep-all",
-    ]);
+    let run = dicom(&input, &never, &good, &["--option", "keep-all"]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("retain-safe-private"));
 }
@@ -165,7 +141,7 @@ fn bad_key_and_unknown_option_are_explained() {
 fn keygen_never_overwrites_and_help_teaches() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key = keyfile(tmp.path());
-    let again = kakou(&["keygen", key.to_str().expect("utf8")]);
+    let again = kakou(&["keygen", path_str(&key)]);
     assert!(!again.status.success(), "keygen replaced an existing key");
     let help = String::from_utf8_lossy(&kakou(&["dicom", "--help"]).stdout).into_owned();
     for needle in ["PRESETS", "jp-pseudonymized", "EXIT STATUS", "quarantine", "EXAMPLE"] {
