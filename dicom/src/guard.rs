@@ -76,26 +76,33 @@ pub fn check(file: &[u8], max_depth: usize) -> Result<FileLayout, GuardError> {
     Ok(FileLayout { trailing_pixel_data })
 }
 
-/// Walks the file meta group (always explicit VR little endian). Returns where the data set
-/// starts and the transfer syntax, or `None` if the meta group cannot be interpreted.
+/// Walks the file meta group (always explicit VR little endian) the way dicom-rs reads it: File
+/// Meta Information Group Length (0002,0000) first, then elements until that many bytes are
+/// consumed; the data set starts right after, whatever group its next element claims. Returns
+/// where the data set starts and the transfer syntax, or `None` when dicom-rs would refuse the
+/// meta group itself (it then allocates nothing more).
 fn scan_meta(b: &[u8]) -> Result<Option<(usize, String)>, GuardError> {
     let le = Encoding { explicit: true, big_endian: false };
-    let mut pos = 0;
+    let Some(first) = header(b, 0, le) else { return Ok(None) };
+    if (first.group, first.element, first.length) != (0x0002, 0x0000, 4) {
+        return Ok(None);
+    }
+    let Some(group_length) = u32_at(b, first.size, false) else { return Ok(None) };
+    let mut pos = first.size + 4;
+    let meta_start = pos;
     let mut ts = String::new();
-    while let Some(h) = header(b, pos, le) {
-        if h.group != 0x0002 {
-            break;
-        }
-        let remaining = b.len().saturating_sub(pos + h.size);
-        if h.length != UNDEFINED && h.length as usize > remaining {
-            return Err(GuardError::Length { group: h.group, element: h.element, declared: h.length, remaining });
-        }
-        let value_start = pos + h.size;
+    while pos - meta_start < group_length as usize {
+        let Some(h) = header(b, pos, le) else { return Ok(None) };
         if h.length == UNDEFINED {
             return Ok(None);
         }
+        let value_start = pos + h.size;
+        let remaining = b.len().saturating_sub(value_start);
+        if h.length as usize > remaining {
+            return Err(GuardError::Length { group: h.group, element: h.element, declared: h.length, remaining });
+        }
         let value = &b[value_start..value_start + h.length as usize];
-        if h.element == 0x0010 {
+        if (h.group, h.element) == (0x0002, 0x0010) {
             ts = String::from_utf8_lossy(value).trim_end_matches(['\0', ' ']).to_string();
         }
         pos = value_start + h.length as usize;
@@ -295,16 +302,19 @@ fn starts_with_item(b: &[u8], pos: usize, enc: Encoding) -> bool {
 mod tests {
     use super::*;
 
-    /// "DICM" + a meta group with only the transfer syntax, then `dataset`.
+    /// "DICM" + a meta group (group length, transfer syntax), then `dataset`.
     fn file(ts: &str, dataset: &[u8]) -> Vec<u8> {
         let mut ts_bytes = ts.as_bytes().to_vec();
         if ts_bytes.len() % 2 == 1 {
             ts_bytes.push(0);
         }
+        let mut meta = vec![0x02, 0x00, 0x10, 0x00, b'U', b'I'];
+        meta.extend_from_slice(&(ts_bytes.len() as u16).to_le_bytes());
+        meta.extend_from_slice(&ts_bytes);
         let mut f = b"DICM".to_vec();
-        f.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
-        f.extend_from_slice(&(ts_bytes.len() as u16).to_le_bytes());
-        f.extend_from_slice(&ts_bytes);
+        f.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        f.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        f.extend_from_slice(&meta);
         f.extend_from_slice(dataset);
         f
     }
@@ -379,6 +389,14 @@ mod tests {
         let deflated = z.finish().expect("deflates");
         let err = check(&file("1.2.840.10008.1.2.1.99", &deflated), 64).expect_err("must refuse");
         assert!(matches!(err, GuardError::Length { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says() {
+        // A (0002,0000) element inside an implicit VR data set is data, not meta (fuzz finding):
+        // dicom-rs reads it as a UL of 0xFF000000 bytes.
+        let ds = [0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+        assert!(matches!(check(&file("1.2.840.10008.1.2", &ds), 64), Err(GuardError::Length { .. })));
     }
 
     #[test]
