@@ -8,6 +8,7 @@
 mod batch;
 mod dicom_cmd;
 mod keygen;
+mod text_cmd;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ struct Cli {
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
     Keygen(keygen::KeygenArgs),
+    Text(text_cmd::TextArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dicom(args) => dicom_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Text(args) => text_cmd::run(args),
     };
     match result {
         Ok(code) => code,

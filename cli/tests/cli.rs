@@ -148,3 +148,28 @@ fn keygen_never_overwrites_and_help_teaches() {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
+
+#[test]
+fn text_redacts_jsonl_and_names_bad_input() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let notes = tmp.path().join("notes.jsonl");
+    std::fs::write(
+        &notes,
+        "{\"id\":\"a\",\"text\":\"TEL ０３－１２３４－５６７８、受診日 令和6年3月5日\"}\nnot json\n{\"id\":\"b\",\"text\":\"MRN: 85897718\"}\n",
+    )
+    .expect("write");
+    let run = kakou(&["text", "--jsonl", path_str(&notes)]);
+    assert_eq!(run.status.code(), Some(2), "a bad line gives exit 2");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("line 2: not JSON"));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&run.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["redacted_text"], "TEL [電話番号]、受診日 [日付]");
+    assert_eq!(lines[1]["spans"][0]["type"], "PATIENT_ID");
+
+    let latin1 = tmp.path().join("latin1.txt");
+    std::fs::write(&latin1, b"caf\xe9 03-1234-5678").expect("write");
+    let run = kakou(&["text", path_str(&latin1)]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("latin1.txt: not UTF-8 (invalid byte at offset 3)"));
+}

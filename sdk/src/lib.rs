@@ -22,3 +22,4 @@ pub mod scrub;
 pub mod uid;
 
 pub use key::{KeyError, ProjectKey, Purpose};
+pub mod text;
