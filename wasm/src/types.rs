@@ -116,6 +116,20 @@ export type KakouErrorCode =
   | "invalid-key" | "invalid-options" | "no-random-source"
   | (string & {});
 
+/** An identifier found in free text. Offsets: Unicode scalar values and UTF-16 units (use these on JS strings). */
+export interface TextSpan {
+  start: number; end: number; start_utf16: number; end_utf16: number;
+  type: "NAME" | "DATE" | "AGE" | "ADDRESS" | "LOCATION" | "POSTAL_CODE" | "PHONE" | "EMAIL" | "URL"
+    | "IP_ADDRESS" | "MY_NUMBER" | "INSURANCE_ID" | "PATIENT_ID" | "RECORD_ID" | "PASSPORT"
+    | "DRIVER_LICENSE" | "PENSION_NO" | "CREDIT_CARD" | "BANK_ACCOUNT" | "SSN" | "OTHER_ID" | "FACILITY";
+  confidence: number;
+  /** The rule that found it. */
+  rule: string;
+}
+
+/** Redacted text (typed placeholders such as [電話番号]) and the spans removed. */
+export interface RedactTextResult { text: string; spans: TextSpan[]; }
+
 /** The errors thrown by this package: `message` names the file, `code` is stable. */
 export interface KakouError extends Error {
   name: "KakouError";
@@ -134,6 +148,10 @@ extern "C" {
     /// A JS object of type `DeidentifyResult`.
     #[wasm_bindgen(typescript_type = "DeidentifyResult")]
     pub type DeidentifyResult;
+
+    /// A JS object of type `RedactTextResult`.
+    #[wasm_bindgen(typescript_type = "RedactTextResult")]
+    pub type RedactTextResult;
 
     /// A JS object of type `BatchSummary`.
     #[wasm_bindgen(typescript_type = "BatchSummary")]

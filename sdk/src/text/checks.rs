@@ -19,7 +19,7 @@ pub fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// マイナンバー check digit (番号法施行令 第8条): with P₁…P₁₁ counted from the right of the first

@@ -117,7 +117,7 @@ macro_rules! kakou_wasm_tests {
     () => {
         use common::*;
         use dicom_dictionary_std::tags;
-        use kakou_wasm::{DicomDeidentifier, deidentify_dicom, generate_key, key_fingerprint, version};
+        use kakou_wasm::{DicomDeidentifier, deidentify_dicom, generate_key, key_fingerprint, redact_text, version};
         use wasm_bindgen_test::wasm_bindgen_test;
 
         #[wasm_bindgen_test]
@@ -229,6 +229,25 @@ macro_rules! kakou_wasm_tests {
             for want in [r#""preset":"jp-anonymized""#, "retain-device-identity", r#""address":"prefecture""#, r#""trust-burned-in-no":true"#, r#""manufacturer":"ACME""#] {
                 assert!(policy.contains(want), "{want} missing in {policy}");
             }
+        }
+
+        #[wasm_bindgen_test]
+        fn text_is_redacted_with_utf16_offsets_for_js() {
+            let text = "𠮷田様 TEL ０３－１２３４－５６７８ 受診日 R6.3.5";
+            let r = redact_text(text).expect("redacts");
+            let r: &wasm_bindgen::JsValue = r.as_ref();
+            assert_eq!(get_str(r, "text"), "𠮷田様 TEL [電話番号] 受診日 [日付]");
+            let spans = js_sys::Array::from(&get(r, "spans"));
+            assert_eq!(spans.length(), 2);
+            let phone = spans.get(0);
+            assert_eq!(get_str(&phone, "type"), "PHONE");
+            // 𠮷 is one char but two UTF-16 units: JS slicing must use the UTF-16 offsets.
+            assert_eq!(get(&phone, "start").as_f64(), Some(8.0));
+            assert_eq!(get(&phone, "start_utf16").as_f64(), Some(9.0));
+            let js = js_sys::JsString::from(text);
+            let s = get(&phone, "start_utf16").as_f64().unwrap_or(0.0) as u32;
+            let e = get(&phone, "end_utf16").as_f64().unwrap_or(0.0) as u32;
+            assert_eq!(String::from(js.slice(s, e)), "０３－１２３４－５６７８");
         }
 
         #[wasm_bindgen_test]
