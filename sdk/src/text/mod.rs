@@ -1,14 +1,15 @@
 //! Free-text redaction: finding identifiers in clinical notes, Japanese first and English too.
 //!
-//! This module is the pattern half of the redactor (issue 3, in progress): identifiers with a
-//! recognisable shape — contact details, numbers with check digits, dates in Western and
-//! Japanese-era forms, ages, and numbers introduced by a label. Person names, addresses and
-//! facilities need dictionaries and context and are not found here yet.
+//! Two recognisers (issue 3, in progress): [`rules`] for identifiers with a recognisable shape —
+//! contact details, numbers with check digits, dates in Western and Japanese-era forms, ages,
+//! numbers introduced by a label — and [`names`] for person names (IPADIC and US Census name
+//! lists plus honorific, title and role contexts). Addresses and facilities are not found yet.
 //!
 //! Spans carry offsets in Unicode scalar values (Rust `chars()`, Python `str`) and in UTF-16
 //! code units (JavaScript), so every surface can use them directly.
 
 pub mod checks;
+mod names;
 mod rules;
 
 use std::sync::OnceLock;
@@ -154,7 +155,7 @@ fn fold_width(c: char) -> char {
 /// earlier rule), sorted by position.
 pub fn find(text: &str) -> Vec<Span> {
     let folded = fold(text);
-    let mut found: Vec<(usize, usize, usize)> = Vec::new(); // byte start, byte end, rule index
+    let mut found: Vec<Found> = Vec::new();
     for (i, rule) in compiled().iter().enumerate() {
         for caps in rule.regex.captures_iter(&folded) {
             let Some(v) = caps.name("v") else { continue };
@@ -168,22 +169,43 @@ pub fn find(text: &str) -> Vec<Span> {
                 continue;
             }
             if rules::passes(rule.check, v.as_str()) {
-                found.push((s, e, i));
+                found.push(Found { start: s, end: e, source: Source::Rule(i), confidence: rule.confidence });
             }
         }
     }
-    found.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.2.cmp(&b.2)).then(a.0.cmp(&b.0)));
-    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+    for (s, e, confidence) in names::find_names(text, &folded) {
+        found.push(Found { start: s, end: e, source: Source::Name, confidence });
+    }
+    // Longer spans win; on equal extent, pattern rules (in their order) before names.
+    found.sort_by(|a, b| {
+        (b.end - b.start).cmp(&(a.end - a.start)).then(a.source.cmp(&b.source)).then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Found> = Vec::new();
     for f in found {
-        if kept.iter().all(|k| f.1 <= k.0 || f.0 >= k.1) {
+        if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
             kept.push(f);
         }
     }
-    kept.sort();
+    kept.sort_by_key(|f| f.start);
     to_spans(&folded, &kept)
 }
 
-fn to_spans(folded: &str, kept: &[(usize, usize, usize)]) -> Vec<Span> {
+/// Which recogniser found a candidate span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Rule(usize),
+    Name,
+}
+
+/// A candidate span, in byte offsets of the folded text.
+struct Found {
+    start: usize,
+    end: usize,
+    source: Source,
+    confidence: f32,
+}
+
+fn to_spans(folded: &str, kept: &[Found]) -> Vec<Span> {
     let rules = compiled();
     // byte offset → (char offset, utf16 offset), walked once.
     let mut out = Vec::with_capacity(kept.len());
@@ -201,20 +223,15 @@ fn to_spans(folded: &str, kept: &[(usize, usize, usize)]) -> Vec<Span> {
             }
         }
     };
-    for &(s, e, i) in kept {
-        advance_to(s, &mut chars, &mut units, &mut byte);
+    for f in kept {
+        advance_to(f.start, &mut chars, &mut units, &mut byte);
         let (start, start_utf16) = (chars, units);
-        advance_to(e, &mut chars, &mut units, &mut byte);
-        let rule = &rules[i];
-        out.push(Span {
-            start,
-            end: chars,
-            start_utf16,
-            end_utf16: units,
-            kind: rule.kind,
-            confidence: rule.confidence,
-            rule: rule.name,
-        });
+        advance_to(f.end, &mut chars, &mut units, &mut byte);
+        let (kind, rule) = match f.source {
+            Source::Rule(i) => (rules[i].kind, rules[i].name),
+            Source::Name => (PhiKind::Name, "name"),
+        };
+        out.push(Span { start, end: chars, start_utf16, end_utf16: units, kind, confidence: f.confidence, rule });
     }
     out
 }
