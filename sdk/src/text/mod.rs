@@ -329,6 +329,24 @@ mod tests {
     }
 
     #[test]
+    fn addresses_locations_and_facilities() {
+        let k = kinds(
+            "住所：神奈川県横浜市中区山下町2丁目5番7号 山下ハイツ 305号室。紹介元：医療法人緑会 みどり台病院、かかりつけの佐々木内科クリニック",
+        );
+        assert!(
+            k.contains(&("神奈川県横浜市中区山下町2丁目5番7号 山下ハイツ 305号室".into(), PhiKind::Address)),
+            "{k:?}"
+        );
+        assert!(k.contains(&("医療法人緑会 みどり台病院".into(), PhiKind::Facility)), "{k:?}");
+        assert!(k.contains(&("佐々木内科クリニック".into(), PhiKind::Facility)), "{k:?}");
+        let k = kinds("He lives at 42 Maple Ridge Apt. 3, Fairview, OR 97024. Seen at Fairview General Hospital.");
+        assert!(k.contains(&("42 Maple Ridge Apt. 3".into(), PhiKind::Address)), "{k:?}");
+        assert!(k.contains(&("Fairview".into(), PhiKind::Location)), "{k:?}");
+        assert!(k.contains(&("Fairview General Hospital".into(), PhiKind::Facility)), "{k:?}");
+        assert!(kinds("病院を受診した。近くのクリニックへ").is_empty(), "generic facility words are not names");
+    }
+
+    #[test]
     fn offsets_in_chars_and_utf16() {
         let text = "𠮷野 TEL 03-1234-5678";
         let s = &find(text)[0];

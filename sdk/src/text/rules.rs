@@ -34,6 +34,17 @@ pub struct Rule {
     pub confidence: f32,
 }
 
+/// Japanese address: prefecture (or a city/ward), town, then 丁目/番/号 or 1-2-3, then an
+/// optional building and room.
+const JA_ADDRESS: &str = r"(?P<v>(?:北海道|東京都|京都府|大阪府|[一-龥々]{2,3}県)[一-龥々ぁ-んァ-ヶー]{1,20}?\d{1,4}(?:丁目\d{1,4}(?:番地?\d{1,4}号?|番地?|-\d{1,4})?|番地?(?:\d{1,4}号?)?|-\d{1,4}(?:-\d{1,4})?)(?:[ ][一-龥々ぁ-んァ-ヶーA-Za-z]{1,15}[ ]?\d{2,4}(?:号室)?)?)";
+/// The same without the prefecture: a city, ward, town or village must be named.
+const JA_ADDRESS_LOCAL: &str = r"(?P<v>[一-龥々]{1,5}(?:市|区|郡)[一-龥々ぁ-んァ-ヶー]{1,15}?\d{1,4}(?:丁目\d{1,4}(?:番地?\d{1,4}号?|-\d{1,4})?|番地?\d{1,4}号?|-\d{1,4}-\d{1,4}))";
+/// Facilities: an optional 医療法人 prefix and a name ending in a facility word. Hiragana may
+/// be part of the name (さくら病院) but not particles (の, に…), which end a phrase before it.
+const JA_FACILITY: &str = r"(?P<v>(?:医療法人(?:社団|財団)?[一-龥々ァ-ヶー]{1,10}会[ ]?)?(?:[一-龥々ァ-ヶーA-Za-z・]|[ぁ-ん--[のにへをはがでともやかよねか]]){1,14}(?:病院|医院|クリニック|診療所|医療センター|薬局|訪問看護ステーション|介護老人保健施設|老人保健施設|特別養護老人ホーム|老人ホーム))";
+const EN_STREET: &str = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Alley|Glen|Rue|Stream|Corner|Prairie|Harbors?|Gardens?|Plains?|Crossing|Square|Trail|Ridge|Heights|Hills?|Springs?|Views?|Villages?|Ville|Vista|Walks?|Wells?|Fields?|Forks?|Lakes?|Mills?|Mountains?|Oval|Pass|Path|Pike|Pines|Points?|Ports?|Ranch|Rapids?|Route|Row|Shoals?|Shores?|Summit|Trace|Track|Valleys?|Via|Causeway|Center|Cliffs?|Common|Cove|Creek|Crescent|Crest|Curve|Dale|Estates?|Expressway|Extension|Falls|Ferry|Flats?|Ford|Forest|Freeway|Gateway|Green|Grove|Haven|Hollow|Island|Junction|Key|Knolls?|Landing|Loop|Manor|Meadows?|Mews|Mount|Orchard|Park|Plaza|Station|Throughway|Turnpike|Union|Wall)";
+const EN_FACILITY_WORD: &str = r"(?:Memorial Hospital|Hospital|Medical Center|Medical Centre|Community Clinic|Clinic|Health Center|Health System|Cancer Center|Nursing Home|Rehabilitation Center|Family Practice|Pharmacy|Surgical Center|Children's Hospital)";
+
 const MONTH: &str = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
 /// Between a label and its value: colons, spaces, an opening bracket, "No." or 番号.
 const SEP: &str = r"[:：#\s(（\[【]*(?:No\.?|no\.?|番号|＃)?[:：#\s]*";
@@ -71,6 +82,16 @@ pub fn all() -> Vec<Rule> {
         rule("label-routing", BankAccount, &labelled(r"routing(?:\s*(?:no\.?|number|#))?|ABA", r"\d{9}"), Check::Aba, 0.95),
         rule("label-age", Age, r"(?i:\bage)[:：]\s*(?P<v>\d{1,3})", Check::None, 0.9),
         rule("label-other", OtherId, &labelled(r"住民票コード|在留カード(?:番号)?|serial\s*(?:no\.?|number|#)?|S/N|SN|VIN|plate\s*(?:no\.?|number|#)?", r"[A-Za-z0-9][A-Za-z0-9-]{4,}"), Check::None, 0.85),
+        // Places
+        rule("address-ja", Address, JA_ADDRESS, Check::None, 0.9),
+        rule("address-ja-local", Address, JA_ADDRESS_LOCAL, Check::None, 0.8),
+        rule("facility-ja", Facility, JA_FACILITY, Check::None, 0.8),
+        rule("address-en", Address, &format!(r"(?P<v>\b\d{{1,6}}(?: [A-Z][a-z]+){{1,3}} {EN_STREET}\.?(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?)\b"), Check::None, 0.85),
+        rule("address-en-line", Address, r"(?P<v>\b\d{1,6}(?: [A-Z][a-z]+){1,3}(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?), [A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z]{2} \d{5}", Check::None, 0.85),
+        rule("address-en-context", Address, r"(?i:lives at|living at|resides at|residing at|address:?|home:?) (?P<v>\d{1,6}(?: [A-Z][a-z]+){1,3}(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?)", Check::None, 0.85),
+        rule("location-city-state", Location, r"(?P<v>\b[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}), [A-Z]{2} \d{5}", Check::None, 0.85),
+        rule("location-lives-in", Location, r"(?:lives|living|resides|residing|moved) (?:in|to) (?P<v>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})", Check::None, 0.8),
+        rule("facility-en", Facility, &format!(r"(?P<v>\b(?:St\. )?[A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]+){{0,4}} {EN_FACILITY_WORD})"), Check::None, 0.8),
         // Shapes
         rule("email", Email, r"(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", Check::None, 0.99),
         rule("url", Url, r"(?P<v>(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+[A-Za-z0-9/])", Check::None, 0.99),
