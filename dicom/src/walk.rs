@@ -367,7 +367,7 @@ impl<'a> Walker<'a> {
         let mut changed = 0;
         let new: Vec<String> = values
             .iter()
-            .map(|v| match self.scrub_value(v) {
+            .map(|v| match self.scrub_value(v, clean) {
                 Some((s, n)) => {
                     changed += n;
                     s
@@ -381,21 +381,46 @@ impl<'a> Walker<'a> {
             }
             return elem;
         }
-        self.record(here, tag, ActionKind::Cleaned, &format!("{rule}: {changed} known identifier(s) replaced"));
+        self.record(here, tag, ActionKind::Cleaned, &format!("{rule}: {changed} identifier(s) replaced"));
         DataElement::new(tag, vr, strs(new))
     }
 
-    /// Scrubs one value, through Unicode when the file's text is ISO 2022 Japanese.
-    fn scrub_value(&self, v: &str) -> Option<(String, usize)> {
+    /// Scrubs one value, through Unicode when the file's text is ISO 2022 Japanese. Every kept
+    /// value is checked for the record's known identifiers; a value being *cleaned* (C) also
+    /// goes through the free-text recognisers (names, dates, IDs, places…), so an identifier
+    /// that appears nowhere else in the record is found too.
+    fn scrub_value(&self, v: &str, clean: bool) -> Option<(String, usize)> {
         if let Some(jp) = &self.japanese
             && let Some(text) = jp.to_unicode(v)
         {
-            let (clean, n) = self.known.scrub(&text, SCRUB_PLACEHOLDER)?;
-            if let Some(encoded) = jp.from_unicode(&clean) {
+            let (cleaned, n) = self.scrub_unicode(&text, clean)?;
+            if let Some(encoded) = jp.from_unicode(&cleaned) {
                 return Some((encoded, n));
             }
         }
-        self.known.scrub(v, SCRUB_PLACEHOLDER)
+        self.scrub_unicode(v, clean)
+    }
+
+    fn scrub_unicode(&self, text: &str, clean: bool) -> Option<(String, usize)> {
+        let known = self.known.scrub(text, SCRUB_PLACEHOLDER);
+        if !clean {
+            return known;
+        }
+        let (base, n_known) = known.unwrap_or_else(|| (text.to_string(), 0));
+        let spans = kakou_sdk::text::find(&base);
+        if spans.is_empty() {
+            return (n_known > 0).then_some((base, n_known));
+        }
+        let chars: Vec<char> = base.chars().collect();
+        let mut out = String::with_capacity(base.len());
+        let mut pos = 0;
+        for s in &spans {
+            out.extend(&chars[pos..s.start]);
+            out.push_str(SCRUB_PLACEHOLDER);
+            pos = s.end;
+        }
+        out.extend(&chars[pos..]);
+        Some((out, n_known + spans.len()))
     }
 
     fn dummy(&mut self, tag: Tag, vr: VR, elem: &Elem, here: &str, rule: &str) -> Option<Elem> {

@@ -93,3 +93,21 @@ fn half_width_katakana_names_are_found_too() {
     let charset = obj.element(tags::SPECIFIC_CHARACTER_SET).expect("kept").to_multi_str().expect("strs").to_vec();
     assert_eq!(charset, vec!["ISO 2022 IR 13".to_string(), "ISO 2022 IR 87".to_string()]);
 }
+
+#[test]
+fn cleaned_descriptions_lose_identifiers_the_record_does_not_carry_elsewhere() {
+    // The referring doctor's name and a phone number appear only in the description.
+    let input = japanese_file(
+        &["", "ISO 2022 IR 87"],
+        "Yamada^Tarou=山田^太郎",
+        "紹介医 佐藤一郎先生 TEL 03-1234-5678 頭部CT",
+        "頭部 単純",
+    );
+    let out = pseudonymize(&input);
+    let obj = dicom_object::OpenFileOptions::new().from_reader(&out.bytes[128..]).expect("re-reads");
+    let jp = JapaneseText::for_charset(&["".to_string(), "ISO 2022 IR 87".to_string()]).expect("charset");
+    let raw = obj.element(tags::STUDY_DESCRIPTION).expect("kept").to_str().expect("text").to_string();
+    let description = jp.to_unicode(&raw).expect("decodes");
+    assert!(!description.contains("佐藤") && !description.contains("03-1234-5678"), "{description}");
+    assert!(description.contains("頭部CT"), "medical content stays: {description}");
+}
