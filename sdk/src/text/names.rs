@@ -73,10 +73,10 @@ fn patterns() -> &'static Patterns {
         let ja_left = format!(
             r"(?:(?:{roles})\s*[：:]\s*|(?:(?:{family})|(?:キーパーソン|KP|家族|同席|付添)[：:]?\s*(?:{family})?)\s*[（(：: ]\s*|(?:Dr|Ns|Mr|Ms|Mrs)\.\s*)"
         );
-        let en_left = r"(?:\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+|(?i:\b(?:patient|pt|name|patient name|provider|attending|attending physician|physician|pathologist|radiologist|surgeon|assistant|anesthesiologist|anesthesia|nurse|rn|np|pa|pcp|primary care|primary care physician|referring physician|referring|resident|fellow|intern|author|cc|dictated by|signed by|electronically signed by|reviewed by|seen by|seen with|examined by|met with|spoke with|discussed with|accompanied by|for seeing|sincerely|regards|wife|husband|spouse|partner|son|daughter|brother|sister|mother|father|mom|dad|grandson|granddaughter|grandmother|grandfather|aunt|uncle|niece|nephew|friend|neighbor|guardian|caregiver|emergency contact|contact|next of kin|poa|healthcare proxy))(?:[ \t]*[:,#-])?[ \t]*\n?[ \t]*)";
+        let en_left = r"(?:(?-u:\b)(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+|(?i:(?-u:\b)(?:patient|pt|name|patient name|provider|attending|attending physician|physician|pathologist|radiologist|surgeon|assistant|anesthesiologist|anesthesia|nurse|rn|np|pa|pcp|primary care|primary care physician|referring physician|referring|resident|fellow|intern|author|cc|dictated by|signed by|electronically signed by|reviewed by|seen by|seen with|examined by|met with|spoke with|discussed with|accompanied by|for seeing|sincerely|regards|wife|husband|spouse|partner|son|daughter|brother|sister|mother|father|mom|dad|grandson|granddaughter|grandmother|grandfather|aunt|uncle|niece|nephew|friend|neighbor|guardian|caregiver|emergency contact|contact|next of kin|poa|healthcare proxy))(?:[ \t]*[:,#-])?[ \t]*\n?[ \t]*)";
         let tok = r"(?:[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}(?:['-][A-Z]+)*|O'[A-Z][a-z]+|Mc[A-Z][a-z]+)";
-        let en_name = format!(r"\b{tok}(?:[ \t](?:[A-Z]\.|{tok}))*\b");
-        let en_last_first = format!(r"\b({tok}),[ \t]({tok})(?:[ \t][A-Z]\.|[ \t][A-Z]\b)?");
+        let en_name = format!(r"(?-u:\b){tok}(?:[ \t](?:[A-Z]\.|{tok}))*(?-u:\b)");
+        let en_last_first = format!(r"(?-u:\b)({tok}),[ \t]({tok})(?:[ \t][A-Z]\.|[ \t][A-Z](?-u:\b))?");
         Patterns {
             ja_left: Regex::new(&ja_left).expect("ja_left"),
             en_left: Regex::new(en_left).expect("en_left"),

@@ -80,18 +80,18 @@ pub fn all() -> Vec<Rule> {
         rule("label-pension", PensionNo, &labelled(r"基礎年金番号|年金番号", r"\d{4}-?\d{6}"), Check::None, 0.95),
         rule("label-bank", BankAccount, &labelled(r"口座番号|口座|普通|当座|貯蓄|(?:bank|checking|savings)\s+account|account\s+number|acct\.?", r"\d{5}-\d{6,8}|\d{6,17}"), Check::None, 0.9),
         rule("label-routing", BankAccount, &labelled(r"routing(?:\s*(?:no\.?|number|#))?|ABA", r"\d{9}"), Check::Aba, 0.95),
-        rule("label-age", Age, r"(?i:\bage)[:：]\s*(?P<v>\d{1,3})", Check::None, 0.9),
+        rule("label-age", Age, r"(?i:(?-u:\b)age)[:：]\s*(?P<v>\d{1,3})", Check::None, 0.9),
         rule("label-other", OtherId, &labelled(r"住民票コード|在留カード(?:番号)?|serial\s*(?:no\.?|number|#)?|S/N|SN|VIN|plate\s*(?:no\.?|number|#)?", r"[A-Za-z0-9][A-Za-z0-9-]{4,}"), Check::None, 0.85),
         // Places
         rule("address-ja", Address, JA_ADDRESS, Check::None, 0.9),
         rule("address-ja-local", Address, JA_ADDRESS_LOCAL, Check::None, 0.8),
         rule("facility-ja", Facility, JA_FACILITY, Check::None, 0.8),
-        rule("address-en", Address, &format!(r"(?P<v>\b\d{{1,6}}(?: [A-Z][a-z]+){{1,3}} {EN_STREET}\.?(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?)\b"), Check::None, 0.85),
-        rule("address-en-line", Address, r"(?P<v>\b\d{1,6}(?: [A-Z][a-z]+){1,3}(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?), [A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z]{2} \d{5}", Check::None, 0.85),
+        rule("address-en", Address, &format!(r"(?P<v>(?-u:\b)\d{{1,6}}(?: [A-Z][a-z]+){{1,3}} {EN_STREET}\.?(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?)(?-u:\b)"), Check::None, 0.85),
+        rule("address-en-line", Address, r"(?P<v>(?-u:\b)\d{1,6}(?: [A-Z][a-z]+){1,3}(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?), [A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z]{2} \d{5}", Check::None, 0.85),
         rule("address-en-context", Address, r"(?i:lives at|living at|resides at|residing at|address:?|home:?) (?P<v>\d{1,6}(?: [A-Z][a-z]+){1,3}(?:,? (?:Apt\.?|Suite|Unit|#) ?[0-9A-Za-z-]+)?)", Check::None, 0.85),
-        rule("location-city-state", Location, r"(?P<v>\b[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}), [A-Z]{2} \d{5}", Check::None, 0.85),
+        rule("location-city-state", Location, r"(?P<v>(?-u:\b)[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}), [A-Z]{2} \d{5}", Check::None, 0.85),
         rule("location-lives-in", Location, r"(?:lives|living|resides|residing|moved) (?:in|to) (?P<v>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})", Check::None, 0.8),
-        rule("facility-en", Facility, &format!(r"(?P<v>\b(?:St\. )?[A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]+){{0,4}} {EN_FACILITY_WORD})"), Check::None, 0.8),
+        rule("facility-en", Facility, &format!(r"(?P<v>(?-u:\b)(?:St\. )?[A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]+){{0,4}} {EN_FACILITY_WORD})"), Check::None, 0.8),
         // Shapes
         rule("email", Email, r"(?P<v>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})", Check::None, 0.99),
         rule("url", Url, r"(?P<v>(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+[A-Za-z0-9/])", Check::None, 0.99),
@@ -103,10 +103,10 @@ pub fn all() -> Vec<Rule> {
         rule("phone-jp", Phone, r"(?P<v>(?:\+81[- ]?\(?0?\d{1,4}\)?|\(?0\d{1,4}\)?)[- ]?\d{1,4}[- ]?\d{3,4})", Check::Phone, 0.9),
         rule("phone-nanp", Phone, r"(?P<v>(?:\+?1[-. ]?)?\(\d{3}\)[-. ]?\d{3}[-. ]\d{4}|(?:\+?1[-. ]?)?\d{3}[-.]\d{3}[-.]\d{4})", Check::None, 0.9),
         rule("postal-jp", PostalCode, r"(?:〒|郵便番号[:：\s]*)\s*(?P<v>\d{3}-?\d{4})", Check::None, 0.98),
-        rule("zip-us", PostalCode, r"\b[A-Z]{2},?\s+(?P<v>\d{5}(?:-\d{4})?)\b", Check::None, 0.85),
+        rule("zip-us", PostalCode, r"(?-u:\b)[A-Z]{2},?\s+(?P<v>\d{5}(?:-\d{4})?)(?-u:\b)", Check::None, 0.85),
         // Dates: Japanese
         rule("date-era", Date, r"(?P<v>(?:令和|平成|昭和|大正|明治|[㋿㍻㍼㍽㍾])\s*(?:\d{1,2}|元)\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?)", Check::None, 0.97),
-        rule("date-era-short", Date, r"(?P<v>\b[RHSTM]\s?\d{1,2}[./年]\d{1,2}(?:[./月]\d{1,2}日?)?)", Check::None, 0.9),
+        rule("date-era-short", Date, r"(?P<v>(?-u:\b)[RHSTM]\s?\d{1,2}[./年]\d{1,2}(?:[./月]\d{1,2}日?)?)", Check::None, 0.9),
         rule("date-kanji", Date, r"(?P<v>\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月\s*\d{1,2}\s*日)", Check::None, 0.95),
         // Dates: numeric and English
         rule("date-ymd", Date, r"(?P<v>\d{4}[/.-]\d{1,2}(?:[/.-]\d{1,2})?)", Check::NumericDate, 0.9),
@@ -115,7 +115,7 @@ pub fn all() -> Vec<Rule> {
         rule("date-ddmonyyyy", Date, r"(?P<v>\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{4})", Check::None, 0.9),
         // Ages
         rule("age-ja", Age, r"(?P<v>\d{1,3}\s*(?:歳|才))", Check::None, 0.9),
-        rule("age-en", Age, r"(?P<v>\d{1,3})(?:[- ](?:year|yr)s?[- ]old|\s*(?:y/o|yo)\b)", Check::None, 0.9),
+        rule("age-en", Age, r"(?P<v>\d{1,3})(?:[- ](?:year|yr)s?[- ]old|\s*(?:y/o|yo)(?-u:\b))", Check::None, 0.9),
         rule("age-aged", Age, r"(?i:aged)\s+(?P<v>\d{1,3})", Check::None, 0.85),
     ]
     .into_iter()
