@@ -61,8 +61,10 @@ struct Patterns {
     en_last_first: Regex,
 }
 
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
+/// The compiled context patterns. They are constants of this file; `None` would mean one does not
+/// compile, a build defect that `context_patterns_compile` catches (no input can cause it).
+fn patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
     P.get_or_init(|| {
         let family = "妻|夫|配偶者|長男|長女|次男|次女|三男|三女|息子|娘|母|父|兄|弟|姉|妹|祖母|祖父|孫|嫁|婿|叔母|叔父|伯母|伯父|義母|義父|内縁の妻|内縁の夫|姪|甥";
         let roles = "患者氏名|患者名|氏名|患者|本人|対象者?|名義人?|フリガナ|ふりがな|カナ氏名|氏名カナ|カナ|\
@@ -77,13 +79,14 @@ fn patterns() -> &'static Patterns {
         let tok = r"(?:[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}(?:['-][A-Z]+)*|O'[A-Z][a-z]+|Mc[A-Z][a-z]+)";
         let en_name = format!(r"(?-u:\b){tok}(?:[ \t](?:[A-Z]\.|{tok}))*(?-u:\b)");
         let en_last_first = format!(r"(?-u:\b)({tok}),[ \t]({tok})(?:[ \t][A-Z]\.|[ \t][A-Z](?-u:\b))?");
-        Patterns {
-            ja_left: Regex::new(&ja_left).expect("ja_left"),
-            en_left: Regex::new(en_left).expect("en_left"),
-            en_name: Regex::new(&en_name).expect("en_name"),
-            en_last_first: Regex::new(&en_last_first).expect("en_last_first"),
-        }
+        Some(Patterns {
+            ja_left: Regex::new(&ja_left).ok()?,
+            en_left: Regex::new(en_left).ok()?,
+            en_name: Regex::new(&en_name).ok()?,
+            en_last_first: Regex::new(&en_last_first).ok()?,
+        })
     })
+    .as_ref()
 }
 
 fn is_kanji(c: char) -> bool {
@@ -461,7 +464,7 @@ fn romaji_at(t: &Text, p: usize) -> Option<usize> {
 }
 
 fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
-    let pats = patterns();
+    let Some(pats) = patterns() else { return };
     // 1. Left contexts: labels, family terms, Dr./Ns.
     for m in pats.ja_left.find_iter(folded) {
         let mut p = t.char_of_byte(m.end());
@@ -878,7 +881,7 @@ fn after_house_number(folded: &str, start: usize) -> bool {
 }
 
 fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
-    let pats = patterns();
+    let Some(pats) = patterns() else { return };
     let push = |out: &mut Vec<Found>, s: usize, e: usize, conf: f32| {
         out.push(Found { start: t.char_of_byte(s), end: t.char_of_byte(e), conf, surname_end: t.char_of_byte(e) });
     };
@@ -1048,6 +1051,11 @@ pub(crate) fn find_names(text: &str, folded: &str) -> Vec<(usize, usize, f32)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn context_patterns_compile() {
+        assert!(super::patterns().is_some(), "a name context pattern does not compile");
+    }
+
     use super::*;
 
     fn fold(text: &str) -> String {
