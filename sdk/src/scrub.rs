@@ -7,6 +7,10 @@
 //! searched for with one Aho–Corasick automaton and replaced. Matches of ASCII words must stand
 //! alone (not inside a longer word: "MARY" must not hit "PRIMARY"); CJK text has no spaces, so
 //! non-ASCII values match anywhere.
+//!
+//! The same matcher serves free text ([`crate::text::hints`]): values there carry a *tag* (which
+//! of the patient's identifiers it is), and [`KnownIdentifiers::find`] reports positions instead
+//! of replacing, so the text redactor can merge them with its own recognisers.
 
 use std::sync::OnceLock;
 
@@ -14,15 +18,26 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// The identifiers of one record, ready to search for. The automaton is built on first use: many
 /// records have no kept text at all, and building it was the largest cost of a DICOM file.
+#[derive(Debug)]
 pub struct KnownIdentifiers {
     values: Vec<String>,
+    tags: Vec<u32>,
     automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 /// Collects identifier strings, then [`IdentifierSet::build`]s the matcher.
-#[derive(Default)]
+#[derive(Debug, Default, Clone)]
 pub struct IdentifierSet {
-    values: Vec<String>,
+    /// Values and their tags (0 unless added with [`IdentifierSet::add_tagged`]).
+    values: Vec<(String, u32)>,
+}
+
+/// One occurrence of a known identifier: byte offsets in the searched text and the value's tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownMatch {
+    pub start: usize,
+    pub end: usize,
+    pub tag: u32,
 }
 
 impl IdentifierSet {
@@ -33,10 +48,16 @@ impl IdentifierSet {
     }
 
     fn add_min(&mut self, value: &str, ascii_min: usize) {
+        self.add_tagged(value, ascii_min, 0);
+    }
+
+    /// Adds a value with a caller-defined tag, if it has at least `ascii_min` characters (ASCII)
+    /// or 2 (other scripts). When one value is added under several tags, the first tag wins.
+    pub fn add_tagged(&mut self, value: &str, ascii_min: usize, tag: u32) {
         let v = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
         let long_enough = if v.is_ascii() { v.len() >= ascii_min } else { v.chars().count() >= 2 };
         if long_enough && v.chars().any(|c| c.is_alphanumeric()) {
-            self.values.push(v.to_string());
+            self.values.push((v.to_string(), tag));
         }
     }
 
@@ -71,10 +92,12 @@ impl IdentifierSet {
     }
 
     pub fn build(mut self, exclude: &[&str]) -> KnownIdentifiers {
-        self.values.retain(|v| !exclude.iter().any(|e| e.trim().eq_ignore_ascii_case(v)));
-        self.values.sort();
-        self.values.dedup();
-        KnownIdentifiers { values: self.values, automaton: OnceLock::new() }
+        self.values.retain(|(v, _)| !exclude.iter().any(|e| e.trim().eq_ignore_ascii_case(v)));
+        // Stable sort by value: the first tag added for a value survives the dedup.
+        self.values.sort_by(|a, b| a.0.cmp(&b.0));
+        self.values.dedup_by(|a, b| a.0 == b.0);
+        let (values, tags) = self.values.into_iter().unzip();
+        KnownIdentifiers { values, tags, automaton: OnceLock::new() }
     }
 }
 
@@ -102,20 +125,32 @@ impl KnownIdentifiers {
         self.values.is_empty()
     }
 
+    /// Every occurrence (leftmost-longest, not overlapping, ASCII words standing alone), with
+    /// byte offsets in `text` and the tag of the value found.
+    pub fn find(&self, text: &str) -> Vec<KnownMatch> {
+        let Some(ac) = self.automaton.get_or_init(|| self.build_automaton()).as_ref() else {
+            return Vec::new();
+        };
+        ac.find_iter(text)
+            .filter(|m| stands_alone(text, m.start(), m.end()))
+            .map(|m| KnownMatch {
+                start: m.start(),
+                end: m.end(),
+                tag: self.tags.get(m.pattern().as_usize()).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+
     /// `text` with every identifier replaced by `placeholder`, and the number of replacements;
     /// `None` when nothing matched (the caller keeps its original value untouched).
     pub fn scrub(&self, text: &str, placeholder: &str) -> Option<(String, usize)> {
-        let ac = self.automaton.get_or_init(|| self.build_automaton()).as_ref()?;
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         let mut n = 0;
-        for m in ac.find_iter(text) {
-            if !stands_alone(text, m.start(), m.end()) {
-                continue;
-            }
-            out.push_str(&text[last..m.start()]);
+        for m in self.find(text) {
+            out.push_str(&text[last..m.start]);
             out.push_str(placeholder);
-            last = m.end();
+            last = m.end;
             n += 1;
         }
         if n == 0 {
@@ -174,6 +209,17 @@ mod tests {
         let k = s.build(&["toshiba"]);
         assert_eq!(k.scrub("born 1970/03/15", "[D]").map(|x| x.0).as_deref(), Some("born [D]"));
         assert!(k.scrub("TOSHIBA Aquilion", "[D]").is_none());
+    }
+
+    #[test]
+    fn tagged_values_report_positions_and_the_first_tag() {
+        let mut s = IdentifierSet::default();
+        s.add_tagged("山田", 3, 7);
+        s.add_tagged("山田", 3, 9);
+        s.add_tagged("ID-42", 3, 1);
+        let k = s.build(&[]);
+        let m = k.find("山田さん ID-42, XID-421");
+        assert_eq!(m, vec![KnownMatch { start: 0, end: 6, tag: 7 }, KnownMatch { start: 13, end: 18, tag: 1 }]);
     }
 
     #[test]

@@ -7,10 +7,36 @@
 //!
 //! Spans carry offsets in Unicode scalar values (Rust `chars()`, Python `str`) and in UTF-16
 //! code units (JavaScript), so every surface can use them directly.
+//!
+//! What happens to what is found is the [`policy`]'s business: [`redact`] is the simplest
+//! default (every span → a typed placeholder); a [`Redactor`] built once applies a policy
+//! (仮名加工 / 匿名加工), configurable placeholders or keyed surrogates, and the record's own
+//! patient identifiers ([`hints`]); [`StreamRedactor`] does the same on text of any size.
+//!
+//! ```
+//! use kakou_sdk::text::{Patient, PatientIdentifiers, Policy, Redactor};
+//! let redactor = Redactor::builder().policy(Policy::Pseudonymized).build()?;
+//! let patient = Patient::new(&PatientIdentifiers { name: Some("山田 太郎".into()), ..Default::default() });
+//! let out = redactor.redact_for("ﾔﾏﾀﾞ ﾀﾛｳ、山田さん 2024年3月5日 入院", &patient);
+//! assert_eq!(out.text, "[氏名]、[氏名]さん 2024年3月5日 入院");
+//! # Ok::<(), kakou_sdk::text::TextPolicyError>(())
+//! ```
 
 pub mod checks;
+pub mod hints;
 mod names;
+pub mod policy;
 mod rules;
+pub mod stream;
+mod surrogate;
+mod written_date;
+
+pub use hints::{Patient, PatientIdentifiers};
+pub use policy::{
+    Action, AgeAction, DateAction, Language, Policy, RedactedSpan, Redaction, Redactor, RedactorBuilder,
+    RedactorSummary, TextPolicyError,
+};
+pub use stream::StreamRedactor;
 
 use std::sync::OnceLock;
 
@@ -106,13 +132,6 @@ pub struct Span {
     pub rule: &'static str,
 }
 
-/// A redacted text and what was removed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Redaction {
-    pub text: String,
-    pub spans: Vec<Span>,
-}
-
 fn compiled() -> &'static [rules::Rule] {
     static RULES: OnceLock<Vec<rules::Rule>> = OnceLock::new();
     RULES.get_or_init(rules::all)
@@ -154,8 +173,18 @@ fn fold_width(c: char) -> char {
 /// Every identifier the pattern rules find, without overlaps (the longer match wins, then the
 /// earlier rule), sorted by position.
 pub fn find(text: &str) -> Vec<Span> {
+    find_for(text, None)
+}
+
+/// [`find`], plus every occurrence of the patient's own identifiers, which win ties.
+pub(crate) fn find_for(text: &str, patient: Option<&Patient>) -> Vec<Span> {
     let folded = fold(text);
     let mut found: Vec<Found> = Vec::new();
+    if let Some(p) = patient {
+        for m in p.find(&folded) {
+            found.push(Found { start: m.start, end: m.end, source: Source::Hint(m.kind), confidence: 1.0 });
+        }
+    }
     for (i, rule) in compiled().iter().enumerate() {
         for caps in rule.regex.captures_iter(&folded) {
             let Some(v) = caps.name("v") else { continue };
@@ -176,7 +205,8 @@ pub fn find(text: &str) -> Vec<Span> {
     for (s, e, confidence) in names::find_names(text, &folded) {
         found.push(Found { start: s, end: e, source: Source::Name, confidence });
     }
-    // Longer spans win; on equal extent, pattern rules (in their order) before names.
+    // Longer spans win; on equal extent, the patient's identifiers, then pattern rules (in their
+    // order), then names.
     found.sort_by(|a, b| {
         (b.end - b.start).cmp(&(a.end - a.start)).then(a.source.cmp(&b.source)).then(a.start.cmp(&b.start))
     });
@@ -193,6 +223,7 @@ pub fn find(text: &str) -> Vec<Span> {
 /// Which recogniser found a candidate span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
+    Hint(hints::HintKind),
     Rule(usize),
     Name,
 }
@@ -228,6 +259,7 @@ fn to_spans(folded: &str, kept: &[Found]) -> Vec<Span> {
         let (start, start_utf16) = (chars, units);
         advance_to(f.end, &mut chars, &mut units, &mut byte);
         let (kind, rule) = match f.source {
+            Source::Hint(h) => h.span_kind(),
             Source::Rule(i) => (rules[i].kind, rules[i].name),
             Source::Name => (PhiKind::Name, "name"),
         };
@@ -236,20 +268,10 @@ fn to_spans(folded: &str, kept: &[Found]) -> Vec<Span> {
     out
 }
 
-/// `text` with every span found replaced by its typed placeholder.
+/// `text` with every span found replaced by its typed placeholder (the default [`Redactor`]).
 pub fn redact(text: &str) -> Redaction {
-    let spans = find(text);
-    let japanese = is_japanese(text);
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for s in &spans {
-        out.extend(&chars[pos..s.start]);
-        out.push_str(s.kind.placeholder(japanese));
-        pos = s.end;
-    }
-    out.extend(&chars[pos..]);
-    Redaction { text: out, spans }
+    static DEFAULT: OnceLock<Redactor> = OnceLock::new();
+    DEFAULT.get_or_init(Redactor::default).redact(text)
 }
 
 #[cfg(test)]
