@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
-const kakou = require("../wasm/pkg-node/kakou.js");
+const kakou = require(process.env.KAKOU_PKG_NODE || "../wasm/pkg-node/kakou.js");
 const [file, rounds = "10"] = process.argv.slice(2);
 const texts = readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).text);
 const chars = texts.reduce((n, t) => n + [...t].length, 0) * Number(rounds);

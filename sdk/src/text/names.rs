@@ -822,23 +822,29 @@ const EN_EPONYM_NEXT: &[&str] = &[
     "memorial",
 ];
 
-fn en_key(w: &str) -> String {
+/// `Word` form of an English word for lookups; borrowed when already in that form (most are),
+/// so lookups in the hot loop do not allocate.
+fn en_key(w: &str) -> std::borrow::Cow<'_, str> {
     let mut cs = w.chars();
     match cs.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase(),
-        None => String::new(),
+        Some(f) if !f.is_ascii_lowercase() && !cs.as_str().bytes().any(|b| b.is_ascii_uppercase()) => {
+            std::borrow::Cow::Borrowed(w)
+        }
+        Some(f) => (f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase()).into(),
+        None => std::borrow::Cow::Borrowed(""),
     }
 }
 
 fn is_given(w: &str) -> bool {
-    lexicon().en_given.contains(en_key(w).as_str())
+    lexicon().en_given.contains(en_key(w).as_ref())
 }
 fn is_surname(w: &str) -> bool {
-    lexicon().en_surnames.contains(en_key(w).as_str())
+    lexicon().en_surnames.contains(en_key(w).as_ref())
 }
+/// Stop words in their lookup form, computed once (not per call: this is the hot loop).
 fn is_stop(w: &str) -> bool {
-    let k = en_key(w);
-    EN_STOP.iter().any(|s| en_key(s) == k)
+    static KEYS: OnceLock<HashSet<String>> = OnceLock::new();
+    KEYS.get_or_init(|| EN_STOP.iter().map(|s| en_key(s).into_owned()).collect()).contains(en_key(w).as_ref())
 }
 
 /// Byte ranges of the words in a capitalised run: (start, end, is_initial).
