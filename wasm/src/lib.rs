@@ -23,6 +23,7 @@
 
 mod error;
 mod options;
+mod text;
 mod types;
 
 use kakou_dicom::Deidentifier;
@@ -34,7 +35,11 @@ use wasm_bindgen::prelude::*;
 
 pub use error::Failure;
 pub use options::Options;
-pub use types::{BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PolicyObject, RedactTextResult};
+pub use text::{TextRedactor, redact_text};
+pub use types::{
+    BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PatientIdentifiersObject, PolicyObject, RedactTextOptions,
+    RedactTextResult,
+};
 
 /// Runs once when the module is instantiated: Rust panics show up in the console with their
 /// message instead of a bare `unreachable`.
@@ -75,13 +80,6 @@ pub fn deidentify_dicom(bytes: &[u8], options: &DeidentifyOptions) -> Result<Dei
     let name = opts.name.as_deref().unwrap_or("input");
     let processed = deid.deidentify(name, bytes).map_err(Failure::from)?;
     result_object(&processed.bytes, &processed.report)
-}
-
-/// Redacts identifiers in free text with the SDK's rules (the same as `kakou text`): returns the
-/// text with typed placeholders and the spans, with offsets for JS strings (`start_utf16`).
-#[wasm_bindgen(js_name = redactText)]
-pub fn redact_text(text: &str) -> Result<RedactTextResult, JsValue> {
-    Ok(to_js(&kakou_sdk::text::redact(text))?.unchecked_into())
 }
 
 /// De-identifies many files under one key and policy, and counts them (for a Web Worker or a

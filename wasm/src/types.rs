@@ -123,12 +123,56 @@ export interface TextSpan {
     | "IP_ADDRESS" | "MY_NUMBER" | "INSURANCE_ID" | "PATIENT_ID" | "RECORD_ID" | "PASSPORT"
     | "DRIVER_LICENSE" | "PENSION_NO" | "CREDIT_CARD" | "BANK_ACCOUNT" | "SSN" | "OTHER_ID" | "FACILITY";
   confidence: number;
-  /** The rule that found it. */
+  /** The rule that found it ("hint-…" for the patient's own identifiers). */
   rule: string;
+  /** What was done to it. */
+  action: "placeholder" | "surrogate" | "shifted" | "coarsened" | "top-coded" | "kept";
 }
 
-/** Redacted text (typed placeholders such as [電話番号]) and the spans removed. */
+/** Redacted text (typed placeholders such as [電話番号], or surrogates) and every span found. */
 export interface RedactTextResult { text: string; spans: TextSpan[]; }
+
+/** An identifier type, as in `TextSpan.type`. */
+export type TextSpanType = TextSpan["type"];
+
+/**
+ * The record's own patient: every occurrence in the note is found in any spelling (width,
+ * katakana/hiragana/half-width, spaces, family name alone, birth date in 和暦 and other forms).
+ * Names are family name first. `patient_id` also keys surrogates and the date shift.
+ */
+export interface PatientIdentifiers {
+  patient_id?: string;
+  name?: string;
+  kana?: string;
+  other_names?: string[];
+  birth_date?: string;
+  address?: string;
+  phones?: string[];
+  ids?: string[];
+  emails?: string[];
+}
+
+/** Options of `redactText` and `new TextRedactor(...)` (the flags of `kakou text`). Unknown fields are refused. */
+export interface RedactTextOptions {
+  /** Default "redact-all". "pseudonymized" (仮名加工) keeps dates and ages; "anonymized" (匿名加工) shifts or coarsens dates and top-codes ages over 89. */
+  policy?: "redact-all" | "pseudonymized" | "anonymized";
+  /** Overrides the policy's dates. "shift" needs `key`. */
+  dates?: "keep" | "remove" | "shift" | "year-month";
+  /** Overrides the policy's ages. */
+  ages?: "keep" | "remove" | "top-code";
+  /** Keep facility names (hospitals, clinics). Default false. */
+  keepFacilities?: boolean;
+  /** Language of placeholders. Default "auto" (per text). */
+  language?: "auto" | "ja" | "en";
+  /** Placeholder per type, for both languages or per language: `{ NAME: "＊＊", PHONE: { ja: "[電話]", en: "[TEL]" } }`. */
+  placeholders?: Partial<Record<TextSpanType, string | { ja?: string; en?: string }>>;
+  /** Consistent keyed surrogates instead of placeholders (needs `key`). */
+  surrogates?: boolean;
+  /** The project key (64 hex digits), for surrogates and date shifting. */
+  key?: string;
+  /** The patient's identifiers (for `TextRedactor`: the default patient). */
+  patient?: PatientIdentifiers;
+}
 
 /** The errors thrown by this package: `message` names the file, `code` is stable. */
 export interface KakouError extends Error {
@@ -152,6 +196,14 @@ extern "C" {
     /// A JS object of type `RedactTextResult`.
     #[wasm_bindgen(typescript_type = "RedactTextResult")]
     pub type RedactTextResult;
+
+    /// A JS object of type `RedactTextOptions`.
+    #[wasm_bindgen(typescript_type = "RedactTextOptions")]
+    pub type RedactTextOptions;
+
+    /// A JS object of type `PatientIdentifiers`.
+    #[wasm_bindgen(typescript_type = "PatientIdentifiers")]
+    pub type PatientIdentifiersObject;
 
     /// A JS object of type `BatchSummary`.
     #[wasm_bindgen(typescript_type = "BatchSummary")]

@@ -12,6 +12,9 @@
 //!
 //! ¹ unless facilities are kept ([`RedactorBuilder::keep_facilities`]).
 //!
+//! The patient's birth date (from the hints) follows the DICOM presets: kept by 仮名加工,
+//! coarsened to year-month by 匿名加工.
+//!
 //! "Replaced" means a typed placeholder (`[氏名]`, configurable per type and language) or, with a
 //! project key, a keyed surrogate (`surrogate.rs`). A [`Redactor`] is built once from these
 //! choices and reused for every note: it is immutable, `Send + Sync`, and cloning it copies a
@@ -403,9 +406,14 @@ impl Redactor {
         Redaction { text: out, spans: redacted }
     }
 
-    fn treatment(&self, kind: PhiKind) -> Treatment {
+    fn treatment(&self, kind: PhiKind, rule: &str) -> Treatment {
         let s = &self.inner;
         match kind {
+            // The birth date follows the DICOM presets: kept by 仮名加工, year-month by 匿名加工
+            // (a shifted birth date would still pin the age at every visit to the week).
+            PhiKind::Date if rule == "hint-birth-date" && s.policy == Policy::Anonymized && s.dates != DateAction::Keep => {
+                Treatment::YearMonth
+            }
             PhiKind::Date => match s.dates {
                 DateAction::Keep => Treatment::Keep,
                 DateAction::Remove => Treatment::Replace,
@@ -424,7 +432,7 @@ impl Redactor {
 
     fn replacement(&self, span: &Span, original: &str, after: &str, patient: &Patient, ja: bool) -> (String, Action) {
         let placeholder = || (self.placeholder(span.kind, ja).to_string(), Action::Placeholder);
-        match self.treatment(span.kind) {
+        match self.treatment(span.kind, span.rule) {
             Treatment::Keep => (original.to_string(), Action::Kept),
             Treatment::Replace if span.kind == PhiKind::Date && self.inner.surrogates.is_some() => {
                 self.shift(original, patient).unwrap_or_else(placeholder)
@@ -635,6 +643,12 @@ mod tests {
         let second = WrittenDate::parse("2024年3月19日").and_then(|d| d.shifted(shift.days)).expect("a date");
         assert!(out.text.contains(&format!("{first}に入院し、{second}に退院")), "{}", out.text);
         assert!(!out.text.contains("2024年3月5日"));
+        let born = Patient::new(&PatientIdentifiers {
+            patient_id: Some("P-77".into()),
+            birth_date: Some("1931-02-03".into()),
+            ..Default::default()
+        });
+        assert_eq!(r.redact_for("生年月日 昭和6年2月3日", &born).text, "生年月日 昭和6年2月", "birth date → year-month");
         let other = r.redact_for(NOTE, &Patient::with_identity("P-78"));
         assert_ne!(other.text, out.text, "another patient, another offset");
     }

@@ -66,6 +66,15 @@ pub fn options(json: &str) -> DeidentifyOptions {
     JSON::parse(json).expect("valid JSON").unchecked_into()
 }
 
+/// Text options as JS would pass them.
+pub fn text_options(json: &str) -> kakou_wasm::RedactTextOptions {
+    JSON::parse(json).expect("valid JSON").unchecked_into()
+}
+
+pub fn patient_ids(json: &str) -> kakou_wasm::PatientIdentifiersObject {
+    JSON::parse(json).expect("valid JSON").unchecked_into()
+}
+
 pub fn opts(key: &str, preset: &str) -> DeidentifyOptions {
     options(&format!(r#"{{"key":"{key}","preset":"{preset}","name":"CT/0001.dcm"}}"#))
 }
@@ -117,7 +126,9 @@ macro_rules! kakou_wasm_tests {
     () => {
         use common::*;
         use dicom_dictionary_std::tags;
-        use kakou_wasm::{DicomDeidentifier, deidentify_dicom, generate_key, key_fingerprint, redact_text, version};
+        use kakou_wasm::{
+            DicomDeidentifier, TextRedactor, deidentify_dicom, generate_key, key_fingerprint, redact_text, version,
+        };
         use wasm_bindgen_test::wasm_bindgen_test;
 
         #[wasm_bindgen_test]
@@ -234,7 +245,7 @@ macro_rules! kakou_wasm_tests {
         #[wasm_bindgen_test]
         fn text_is_redacted_with_utf16_offsets_for_js() {
             let text = "𠮷田様 TEL ０３－１２３４－５６７８ 受診日 R6.3.5";
-            let r = redact_text(text).expect("redacts");
+            let r = redact_text(text, None).expect("redacts");
             let r: &wasm_bindgen::JsValue = r.as_ref();
             assert_eq!(get_str(r, "text"), "𠮷田様 TEL [電話番号] 受診日 [日付]");
             let spans = js_sys::Array::from(&get(r, "spans"));
@@ -248,6 +259,64 @@ macro_rules! kakou_wasm_tests {
             let s = get(&phone, "start_utf16").as_f64().unwrap_or(0.0) as u32;
             let e = get(&phone, "end_utf16").as_f64().unwrap_or(0.0) as u32;
             assert_eq!(String::from(js.slice(s, e)), "０３－１２３４－５６７８");
+        }
+
+        #[wasm_bindgen_test]
+        fn text_options_policy_placeholders_and_patient() {
+            let note = "ﾔﾏﾀﾞ ﾀﾛｳ様 92歳 受診日 2024年3月5日 TEL 03-1234-5678 みどり台病院";
+            let opts = text_options(
+                r#"{"policy":"anonymized","keepFacilities":true,"placeholders":{"NAME":"＊＊","PHONE":{"ja":"[電話]"}},
+                   "patient":{"name":"山田 太郎","kana":"ヤマダ タロウ"}}"#,
+            );
+            let r: wasm_bindgen::JsValue = redact_text(note, Some(opts)).expect("redacts").into();
+            assert_eq!(get_str(&r, "text"), "＊＊様 90歳以上 受診日 2024年3月 TEL [電話] みどり台病院");
+            let spans = js_sys::Array::from(&get(&r, "spans"));
+            assert_eq!(get_str(&spans.get(0), "rule"), "hint-name");
+            let actions: Vec<String> = spans.iter().map(|s| get_str(&s, "action")).collect();
+            assert!(actions.contains(&"top-coded".to_string()) && actions.contains(&"kept".to_string()), "{actions:?}");
+        }
+
+        #[wasm_bindgen_test]
+        fn text_surrogates_are_keyed_and_dates_shift_per_patient() {
+            let note = "患者：山田 太郎 2024/03/05 入院、2024/03/19 退院。山田さん TEL 03-1234-5678";
+            let with = |key: &str, id: &str| {
+                let o = text_options(&format!(
+                    r#"{{"policy":"anonymized","surrogates":true,"key":"{key}","patient":{{"patient_id":"{id}","name":"山田 太郎"}}}}"#
+                ));
+                get_str(&redact_text(note, Some(o)).expect("redacts").into(), "text")
+            };
+            let a = with(KEY_A, "P1");
+            assert_eq!(a, with(KEY_A, "P1"), "deterministic");
+            assert_ne!(a, with(KEY_B, "P1"), "keyed");
+            assert!(!a.contains("山田") && !a.contains("2024/03/05") && !a.contains("03-1234-5678"), "{a}");
+            let surname: String = a.trim_start_matches("患者：").chars().take_while(|c| *c != ' ').collect();
+            assert!(a.contains(&format!("。{surname}さん")), "the family name alone gets the same surrogate: {a}");
+            let dates: Vec<&str> = a.split(' ').filter(|w| w.starts_with("20")).collect();
+            let day = |d: &str| d.split('/').nth(2).and_then(|x| x.get(..2)).and_then(|x| x.parse::<i32>().ok());
+            assert_eq!(dates.len(), 2, "{a}");
+            assert!(day(dates[0]).is_some() && day(dates[1]).is_some(), "{a}");
+        }
+
+        #[wasm_bindgen_test]
+        fn text_options_are_checked() {
+            expect_error(redact_text("x", Some(text_options(r#"{"polcy":"anonymized"}"#))), "invalid-options");
+            expect_error(redact_text("x", Some(text_options(r#"{"surrogates":true}"#))), "invalid-options");
+            expect_error(redact_text("x", Some(text_options(r#"{"surrogates":true,"key":"abc"}"#))), "invalid-key");
+            expect_error(redact_text("x", Some(text_options(r#"{"placeholders":{"NOPE":"x"}}"#))), "invalid-options");
+        }
+
+        #[wasm_bindgen_test]
+        fn text_redactor_is_built_once_and_takes_a_patient_per_note() {
+            let r = TextRedactor::new(Some(text_options(r#"{"policy":"pseudonymized"}"#))).expect("valid");
+            let hanako = patient_ids(r#"{"name":"佐藤 花子","birth_date":"1950-01-02"}"#);
+            let note = "さとう はなこ 昭和25年1月2日生 2024/3/5受診";
+            let out: wasm_bindgen::JsValue = r.redact(note, Some(hanako)).expect("ok").into();
+            assert_eq!(get_str(&out, "text"), "[氏名] 昭和25年1月2日生 2024/3/5受診", "仮名加工 keeps dates");
+            let taro = patient_ids(r#"{"name":"山田 太郎"}"#);
+            let out: wasm_bindgen::JsValue = r.redact("やまだ たろう", Some(taro)).expect("ok").into();
+            assert_eq!(get_str(&out, "text"), "[氏名]", "the patient is per note");
+            let settings = String::from(js_sys::JSON::stringify(&r.settings().expect("settings")).expect("json"));
+            assert!(settings.contains(r#""policy":"pseudonymized""#), "{settings}");
         }
 
         #[wasm_bindgen_test]
