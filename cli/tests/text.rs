@@ -85,7 +85,10 @@ fn folders_mirror_the_tree_report_and_never_touch_the_input() {
     let text = read(&out.join("report.txt"));
     assert!(text.contains("4 files: 2 redacted, 1 skipped, 1 failed"), "{text}");
     assert!(text.contains("ward2/sjis.txt"), "the failure is listed: {text}");
-    assert!(!text.contains("山田") && !read(&out.join("report.jsonl")).contains("山田"), "no original values in reports");
+    assert!(
+        !text.contains("山田") && !read(&out.join("report.jsonl")).contains("山田"),
+        "no original values in reports"
+    );
     let summary: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).expect("JSON");
     assert_eq!(summary["files"], 4);
 
@@ -110,7 +113,9 @@ fn invalid_utf8_names_the_file_and_offset_or_is_replaced_with_lossy() {
     let run = kakou(&["text", s(&latin1), "--lossy"]);
     assert_eq!(run.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&run.stdout), "caf\u{FFFD} TEL [PHONE]");
-    assert!(String::from_utf8_lossy(&run.stderr).contains("1 invalid UTF-8 sequences replaced by U+FFFD (first at byte 3)"));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("1 invalid UTF-8 sequences replaced by U+FFFD (first at byte 3)")
+    );
 }
 
 #[test]
@@ -127,7 +132,16 @@ fn policies_placeholders_surrogates_and_hints() {
     };
     let pseudo = stdout(&["text", s(&note), "--policy", "pseudonymized", "--hints", s(&hints), "--keep-facilities"]);
     assert_eq!(pseudo, "[氏名]様 93歳 2024年3月5日入院 TEL [電話番号] 紹介元 みどり台病院");
-    let anon = stdout(&["text", s(&note), "--policy", "anonymized", "--placeholder", "NAME=＊＊", "--placeholder", "PHONE.ja=[TEL]"]);
+    let anon = stdout(&[
+        "text",
+        s(&note),
+        "--policy",
+        "anonymized",
+        "--placeholder",
+        "NAME=＊＊",
+        "--placeholder",
+        "PHONE.ja=[TEL]",
+    ]);
     assert_eq!(anon, "＊＊様 90歳以上 2024年3月入院 TEL [TEL] 紹介元 [施設名]");
 
     let key = tmp.path().join("project.key");
@@ -151,7 +165,9 @@ fn policies_placeholders_surrogates_and_hints() {
 fn help_teaches_with_examples() {
     let run = kakou(&["text", "--help"]);
     let help = String::from_utf8_lossy(&run.stdout);
-    for want in ["EXAMPLES", "--policy", "pseudonymized", "--surrogates", "--hints", "--placeholder", "EXIT STATUS", "--lossy"] {
+    for want in
+        ["EXAMPLES", "--policy", "pseudonymized", "--surrogates", "--hints", "--placeholder", "EXIT STATUS", "--lossy"]
+    {
         assert!(help.contains(want), "{want} missing from --help");
     }
 }
@@ -190,7 +206,11 @@ fn large_text_streams_in_bounded_memory() {
         while written < mb * 1_000_000 {
             // Varied line lengths, so identifiers land across every block boundary.
             let pad = "経過良好。".repeat(lines % 7);
-            let line = format!("{lines}: 患者 山田 花子様 TEL 03-{:04}-{:04} {pad}受診日 2024年3月5日\n", lines % 10_000, (lines * 7) % 10_000);
+            let line = format!(
+                "{lines}: 患者 山田 花子様 TEL 03-{:04}-{:04} {pad}受診日 2024年3月5日\n",
+                lines % 10_000,
+                (lines * 7) % 10_000
+            );
             f.write_all(line.as_bytes()).expect("write");
             written += line.len();
             lines += 1;

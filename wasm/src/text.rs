@@ -127,8 +127,15 @@ fn to_js(r: &Redaction) -> Result<RedactTextResult, JsValue> {
 #[wasm_bindgen(js_name = redactText)]
 pub fn redact_text(text: &str, options: Option<RedactTextOptions>) -> Result<RedactTextResult, JsValue> {
     let opts = read_options(options)?;
-    if opts.policy.is_none() && !opts.surrogates && opts.placeholders.is_empty() && opts.patient.is_none() && opts.key.is_none()
-        && opts.dates.is_none() && opts.ages.is_none() && !opts.keep_facilities && opts.language.is_none()
+    if opts.policy.is_none()
+        && !opts.surrogates
+        && opts.placeholders.is_empty()
+        && opts.patient.is_none()
+        && opts.key.is_none()
+        && opts.dates.is_none()
+        && opts.ages.is_none()
+        && !opts.keep_facilities
+        && opts.language.is_none()
     {
         return to_js(&kakou_sdk::text::redact(text));
     }

@@ -7,7 +7,9 @@
 
 /// Why a file could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("not UTF-8 (invalid byte at offset {offset}); convert it first (e.g. iconv -f SHIFT_JIS -t UTF-8) or use --lossy")]
+#[error(
+    "not UTF-8 (invalid byte at offset {offset}); convert it first (e.g. iconv -f SHIFT_JIS -t UTF-8) or use --lossy"
+)]
 pub struct InvalidUtf8 {
     pub offset: u64,
 }

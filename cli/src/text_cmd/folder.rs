@@ -98,10 +98,11 @@ pub(super) fn run(args: &TextArgs, out: &Path, redactor: &Redactor, patient: &Pa
             let report = process(args, job, &dir, redactor, patient, &bar);
             sink.line(&report);
             if report.outcome != "redacted" || report.bad_lines > 0 || report.invalid_utf8_replaced > 0 {
-                let why = report.error.clone().unwrap_or_else(|| match (report.bad_lines, report.invalid_utf8_replaced) {
-                    (0, n) => format!("{n} invalid UTF-8 sequences replaced by U+FFFD"),
-                    (n, _) => format!("{n} lines skipped (see stderr)"),
-                });
+                let why =
+                    report.error.clone().unwrap_or_else(|| match (report.bad_lines, report.invalid_utf8_replaced) {
+                        (0, n) => format!("{n} invalid UTF-8 sequences replaced by U+FFFD"),
+                        (n, _) => format!("{n} lines skipped (see stderr)"),
+                    });
                 if let Ok(mut a) = attention.lock() {
                     a.push(format!("  {} {}: {why}", report.outcome, report.file));
                 }
@@ -119,7 +120,7 @@ pub(super) fn run(args: &TextArgs, out: &Path, redactor: &Redactor, patient: &Pa
     let json = serde_json::to_string_pretty(&summary).map_err(|e| CliError::Other(e.to_string()))?;
     write_new(&dir.root.join("summary.json"), json.as_bytes())?;
     write_new(&dir.root.join("report.txt"), text.as_bytes())?;
-    print!("{text}report: {}\n", dir.root.join("report.txt").display());
+    println!("{text}report: {}", dir.root.join("report.txt").display());
     let failed = summary.outcomes.get("failed").copied().unwrap_or(0) > 0 || summary.bad_lines > 0;
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
@@ -170,9 +171,10 @@ fn byte_progress(total: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    let style =
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -264,13 +266,14 @@ fn write_one(
         }
     };
     let result = match format {
-        Format::Plain => redact_plain(input, &mut out, r, p, args.lossy, &mut on_spans).map(|stats| (stats.replaced, 0)),
+        Format::Plain => {
+            redact_plain(input, &mut out, r, p, args.lossy, &mut on_spans).map(|stats| (stats.replaced, 0))
+        }
         Format::JsonLines => {
             redact_jsonl(input, &mut out, &job.rel.display().to_string(), r, p, args.lossy, &mut on_spans)
                 .map(|bad| (0, bad))
         }
     };
-    drop(on_spans);
     report.spans = counts.spans;
     report.actions = counts.actions;
     (report.invalid_utf8_replaced, report.bad_lines) = result.map_err(|e| match e {
@@ -319,7 +322,8 @@ impl Partial {
 
     /// Links the finished file to its name; fails (and replaces nothing) if the name exists.
     fn commit(self) -> Result<(), String> {
-        let refused = |e: std::io::Error| format!("cannot write {}: {e} (Kakou never overwrites)", self.target.display());
+        let refused =
+            |e: std::io::Error| format!("cannot write {}: {e} (Kakou never overwrites)", self.target.display());
         match fs::hard_link(&self.tmp, &self.target) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(refused(e)),

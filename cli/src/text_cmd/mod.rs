@@ -229,8 +229,8 @@ fn to_stdout(args: &TextArgs, redactor: &Redactor, patient: &Patient) -> Result<
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.jsonl {
-        let bad = redact_jsonl(input, &mut out, &name, redactor, patient, args.lossy, &mut |_| {})
-            .map_err(|e| match e {
+        let bad =
+            redact_jsonl(input, &mut out, &name, redactor, patient, args.lossy, &mut |_| {}).map_err(|e| match e {
                 StreamError::Read(e) => CliError::Io(name.clone(), e),
                 StreamError::Write(e) => CliError::Io("standard output".into(), e),
                 StreamError::Utf8(e) => CliError::Usage(format!("{name}: {e}")),

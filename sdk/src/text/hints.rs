@@ -257,18 +257,19 @@ fn new_kanji(c: char) -> char {
 }
 
 fn to_katakana(s: &str) -> String {
-    s.chars().map(|c| if ('\u{3041}'..='\u{3096}').contains(&c) { char::from_u32(c as u32 + 0x60).unwrap_or(c) } else { c }).collect()
+    s.chars()
+        .map(|c| if ('\u{3041}'..='\u{3096}').contains(&c) { char::from_u32(c as u32 + 0x60).unwrap_or(c) } else { c })
+        .collect()
 }
 
 /// Full-width katakana → half-width (ｶﾞ for ガ: two characters for voiced sounds).
 pub(crate) fn half_width_katakana(s: &str) -> String {
     const FULL: &str = "ァアィイゥウェエォオカガキギクグケゲコゴサザシジスズセゼソゾタダチヂッツヅテデトドナニヌネノハバパヒビピフブプヘベペホボポマミムメモャヤュユョヨラリルレロヮワヰヱヲンヴー";
     const HALF: [&str; 84] = [
-        "ｧ", "ｱ", "ｨ", "ｲ", "ｩ", "ｳ", "ｪ", "ｴ", "ｫ", "ｵ", "ｶ", "ｶﾞ", "ｷ", "ｷﾞ", "ｸ", "ｸﾞ", "ｹ", "ｹﾞ", "ｺ", "ｺﾞ", "ｻ",
-        "ｻﾞ", "ｼ", "ｼﾞ", "ｽ", "ｽﾞ", "ｾ", "ｾﾞ", "ｿ", "ｿﾞ", "ﾀ", "ﾀﾞ", "ﾁ", "ﾁﾞ", "ｯ", "ﾂ", "ﾂﾞ", "ﾃ", "ﾃﾞ", "ﾄ", "ﾄﾞ",
-        "ﾅ", "ﾆ", "ﾇ", "ﾈ", "ﾉ", "ﾊ", "ﾊﾞ", "ﾊﾟ", "ﾋ", "ﾋﾞ", "ﾋﾟ", "ﾌ", "ﾌﾞ", "ﾌﾟ", "ﾍ", "ﾍﾞ", "ﾍﾟ", "ﾎ", "ﾎﾞ", "ﾎﾟ",
-        "ﾏ", "ﾐ", "ﾑ", "ﾒ", "ﾓ", "ｬ", "ﾔ", "ｭ", "ﾕ", "ｮ", "ﾖ", "ﾗ", "ﾘ", "ﾙ", "ﾚ", "ﾛ", "ﾜ", "ﾜ", "ｲ", "ｴ", "ｦ", "ﾝ",
-        "ｳﾞ",
+        "ｧ", "ｱ", "ｨ", "ｲ", "ｩ", "ｳ", "ｪ", "ｴ", "ｫ", "ｵ", "ｶ", "ｶﾞ", "ｷ", "ｷﾞ", "ｸ", "ｸﾞ", "ｹ", "ｹﾞ", "ｺ", "ｺﾞ", "ｻ", "ｻﾞ",
+        "ｼ", "ｼﾞ", "ｽ", "ｽﾞ", "ｾ", "ｾﾞ", "ｿ", "ｿﾞ", "ﾀ", "ﾀﾞ", "ﾁ", "ﾁﾞ", "ｯ", "ﾂ", "ﾂﾞ", "ﾃ", "ﾃﾞ", "ﾄ", "ﾄﾞ", "ﾅ", "ﾆ", "ﾇ",
+        "ﾈ", "ﾉ", "ﾊ", "ﾊﾞ", "ﾊﾟ", "ﾋ", "ﾋﾞ", "ﾋﾟ", "ﾌ", "ﾌﾞ", "ﾌﾟ", "ﾍ", "ﾍﾞ", "ﾍﾟ", "ﾎ", "ﾎﾞ", "ﾎﾟ", "ﾏ", "ﾐ", "ﾑ", "ﾒ", "ﾓ",
+        "ｬ", "ﾔ", "ｭ", "ﾕ", "ｮ", "ﾖ", "ﾗ", "ﾘ", "ﾙ", "ﾚ", "ﾛ", "ﾜ", "ﾜ", "ｲ", "ｴ", "ｦ", "ﾝ", "ｳﾞ",
     ];
     let mut out = String::new();
     for c in s.chars() {
@@ -286,9 +287,11 @@ fn birth_date_variants(dob: &str) -> Vec<String> {
     let Some(d) = super::written_date::WrittenDate::parse(dob.trim()) else {
         let digits: String = dob.chars().filter(char::is_ascii_digit).collect();
         return match digits.len() {
-            8 => super::written_date::WrittenDate::parse(&format!("{}/{}/{}", &digits[..4], &digits[4..6], &digits[6..]))
-                .map(|d| date_spellings(&d))
-                .unwrap_or_default(),
+            8 => {
+                super::written_date::WrittenDate::parse(&format!("{}/{}/{}", &digits[..4], &digits[4..6], &digits[6..]))
+                    .map(|d| date_spellings(&d))
+                    .unwrap_or_default()
+            }
             _ => Vec::new(),
         };
     };
@@ -307,8 +310,20 @@ fn date_spellings(d: &super::written_date::WrittenDate) -> Vec<String> {
     out.push(format!("{y}年{m:02}月{day:02}日"));
     out.push(format!("{m}/{day}/{y}"));
     out.push(format!("{m:02}/{day:02}/{y}"));
-    let name = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        [usize::from(m.clamp(1, 12)) - 1];
+    let name = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ][usize::from(m.clamp(1, 12)) - 1];
     for month in [name, &name[..3]] {
         out.push(format!("{month} {day}, {y}"));
         out.push(format!("{day} {month} {y}"));
@@ -328,7 +343,13 @@ fn date_spellings(d: &super::written_date::WrittenDate) -> Vec<String> {
 }
 
 fn era_of(y: i32, m: u8, d: u8) -> Option<(&'static str, char, i32)> {
-    let eras = [("令和", 'R', (2019, 5, 1)), ("平成", 'H', (1989, 1, 8)), ("昭和", 'S', (1926, 12, 25)), ("大正", 'T', (1912, 7, 30)), ("明治", 'M', (1868, 1, 25))];
+    let eras = [
+        ("令和", 'R', (2019, 5, 1)),
+        ("平成", 'H', (1989, 1, 8)),
+        ("昭和", 'S', (1926, 12, 25)),
+        ("大正", 'T', (1912, 7, 30)),
+        ("明治", 'M', (1868, 1, 25)),
+    ];
     eras.iter().find(|(_, _, start)| (y, m, d) >= *start).map(|(n, l, (sy, _, _))| (*n, *l, y - sy + 1))
 }
 
@@ -373,7 +394,14 @@ fn address_variants(addr: &str) -> Vec<String> {
     // 1丁目7番1号 → 1-7-1, for each form above.
     let dashed: Vec<String> = out
         .iter()
-        .map(|v| v.replace("丁目", "-").replace("番地", "-").replace('番', "-").replace('号', "").trim_end_matches('-').to_string())
+        .map(|v| {
+            v.replace("丁目", "-")
+                .replace("番地", "-")
+                .replace('番', "-")
+                .replace('号', "")
+                .trim_end_matches('-')
+                .to_string()
+        })
         .collect();
     out.extend(dashed);
     out
@@ -426,12 +454,24 @@ mod tests {
     #[test]
     fn birth_date_in_western_and_era_forms() {
         let p = yamada();
-        for text in ["1970/03/15", "1970/3/15", "19700315", "1970年3月15日", "昭和45年3月15日", "S45.3.15", "March 15, 1970", "15 Mar 1970", "3/15/1970", "１９７０年３月１５日"] {
+        for text in [
+            "1970/03/15",
+            "1970/3/15",
+            "19700315",
+            "1970年3月15日",
+            "昭和45年3月15日",
+            "S45.3.15",
+            "March 15, 1970",
+            "15 Mar 1970",
+            "3/15/1970",
+            "１９７０年３月１５日",
+        ] {
             let h = hits(&p, &format!("生年月日 {text} 。"));
             assert_eq!(h.len(), 1, "{text}: {h:?}");
             assert_eq!(h[0].1, "hint-birth-date");
         }
-        let p = Patient::new(&PatientIdentifiers { birth_date: Some("昭和45年3月15日".into()), ..Default::default() });
+        let p =
+            Patient::new(&PatientIdentifiers { birth_date: Some("昭和45年3月15日".into()), ..Default::default() });
         assert_eq!(hits(&p, "DOB 1970-03-15").len(), 1);
     }
 

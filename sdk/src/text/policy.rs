@@ -144,8 +144,28 @@ impl PhiKind {
     pub const ALL: [PhiKind; 22] = {
         use PhiKind::*;
         [
-            Name, Date, Age, Address, Location, PostalCode, Phone, Email, Url, IpAddress, MyNumber, InsuranceId,
-            PatientId, RecordId, Passport, DriverLicense, PensionNo, CreditCard, BankAccount, Ssn, OtherId, Facility,
+            Name,
+            Date,
+            Age,
+            Address,
+            Location,
+            PostalCode,
+            Phone,
+            Email,
+            Url,
+            IpAddress,
+            MyNumber,
+            InsuranceId,
+            PatientId,
+            RecordId,
+            Passport,
+            DriverLicense,
+            PensionNo,
+            CreditCard,
+            BankAccount,
+            Ssn,
+            OtherId,
+            Facility,
         ]
     };
 
@@ -411,7 +431,9 @@ impl Redactor {
         match kind {
             // The birth date follows the DICOM presets: kept by 仮名加工, year-month by 匿名加工
             // (a shifted birth date would still pin the age at every visit to the week).
-            PhiKind::Date if rule == "hint-birth-date" && s.policy == Policy::Anonymized && s.dates != DateAction::Keep => {
+            PhiKind::Date
+                if rule == "hint-birth-date" && s.policy == Policy::Anonymized && s.dates != DateAction::Keep =>
+            {
                 Treatment::YearMonth
             }
             PhiKind::Date => match s.dates {
@@ -504,7 +526,11 @@ impl CharToByte<'_> {
 
 /// The form surrogates are keyed by: width-folded, kana as katakana, no spaces, upper case.
 fn canonical(s: &str) -> String {
-    super::hints::search_form(s).chars().filter(|c| !c.is_whitespace() && *c != '・').collect::<String>().to_ascii_uppercase()
+    super::hints::search_form(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '・')
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 fn name_surrogate(s: &Surrogates, scope: &str, rule: &str, original: &str, patient: &Patient, english: bool) -> String {
@@ -526,7 +552,9 @@ fn name_surrogate(s: &Surrogates, scope: &str, rule: &str, original: &str, patie
         let (fs, gs) = (part(NamePart::Family, f), part(NamePart::Given, g));
         return match (latin, original.contains(',')) {
             (true, true) => format!("{fs}, {gs}"),
-            (true, false) if parts.len() == 2 && canonical(parts[0]) != canonical(f) && canonical(parts[1]) == canonical(f) => {
+            (true, false)
+                if parts.len() == 2 && canonical(parts[0]) != canonical(f) && canonical(parts[1]) == canonical(f) =>
+            {
                 format!("{gs} {fs}")
             }
             _ => format!("{fs}{}{gs}", if sep.is_empty() && parts.len() > 1 { " " } else { &sep }),
@@ -536,7 +564,8 @@ fn name_surrogate(s: &Surrogates, scope: &str, rule: &str, original: &str, patie
         [] => String::new(),
         [one] => {
             let n = one.chars().count();
-            let whole = (script == Script::Kanji && n >= 3) || (matches!(script, Script::Katakana | Script::Hiragana) && n >= 5);
+            let whole = (script == Script::Kanji && n >= 3)
+                || (matches!(script, Script::Katakana | Script::Hiragana) && n >= 5);
             if whole {
                 format!("{}{}", part(NamePart::Family, &format!("F:{one}")), part(NamePart::Given, &format!("G:{one}")))
             } else {
@@ -553,7 +582,13 @@ fn name_surrogate(s: &Surrogates, scope: &str, rule: &str, original: &str, patie
             } else if given_first {
                 format!("{gs} {fs}")
             } else {
-                let joint = if original.contains('\u{3000}') { "\u{3000}" } else if original.contains('・') { "・" } else { " " };
+                let joint = if original.contains('\u{3000}') {
+                    "\u{3000}"
+                } else if original.contains('・') {
+                    "・"
+                } else {
+                    " "
+                };
                 format!("{fs}{joint}{gs}")
             }
         }
@@ -616,8 +651,17 @@ mod tests {
 
     #[test]
     fn pseudonymized_keeps_dates_and_ages_and_optionally_facilities() {
-        let r = Redactor::builder().policy(Policy::Pseudonymized).keep_facilities(true).build().expect("valid").redact(NOTE);
-        assert!(r.text.contains("92歳") && r.text.contains("2024年3月5日") && r.text.contains("みどり台病院"), "{}", r.text);
+        let r = Redactor::builder()
+            .policy(Policy::Pseudonymized)
+            .keep_facilities(true)
+            .build()
+            .expect("valid")
+            .redact(NOTE);
+        assert!(
+            r.text.contains("92歳") && r.text.contains("2024年3月5日") && r.text.contains("みどり台病院"),
+            "{}",
+            r.text
+        );
         assert!(!r.text.contains("山田") && !r.text.contains("03-1234"), "{}", r.text);
         assert!(kinds_actions(&r).contains(&(PhiKind::Date, Action::Kept)));
     }
@@ -648,7 +692,11 @@ mod tests {
             birth_date: Some("1931-02-03".into()),
             ..Default::default()
         });
-        assert_eq!(r.redact_for("生年月日 昭和6年2月3日", &born).text, "生年月日 昭和6年2月", "birth date → year-month");
+        assert_eq!(
+            r.redact_for("生年月日 昭和6年2月3日", &born).text,
+            "生年月日 昭和6年2月",
+            "birth date → year-month"
+        );
         let other = r.redact_for(NOTE, &Patient::with_identity("P-78"));
         assert_ne!(other.text, out.text, "another patient, another offset");
     }
@@ -663,7 +711,11 @@ mod tests {
         let (fam, giv) = full.split_once(' ').expect("family and given");
         assert!(!full.contains("山田") && !full.contains("太郎"));
         assert!(texts[2].starts_with(&format!("{fam}さん")), "family alone → the same surrogate: {}", out.text);
-        assert!(texts[1].chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | ' ')), "reading in katakana: {}", texts[1]);
+        assert!(
+            texts[1].chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | ' ')),
+            "reading in katakana: {}",
+            texts[1]
+        );
         let phones: Vec<&str> = out.text.matches(|c: char| c.is_ascii_digit() || c == '-').collect();
         assert!(!phones.is_empty());
         let tel: Vec<&str> = out.text.split("TEL ").nth(1).map(|t| t.split('、').collect()).unwrap_or_default();

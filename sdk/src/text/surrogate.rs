@@ -25,38 +25,115 @@ use crate::key::{ProjectKey, Purpose};
 
 /// Japanese surrogate family names: (kanji, katakana reading, romaji).
 const JA_FAMILY: [(&str, &str, &str); 32] = [
-    ("青木", "アオキ", "Aoki"), ("秋山", "アキヤマ", "Akiyama"), ("石田", "イシダ", "Ishida"), ("今井", "イマイ", "Imai"),
-    ("上野", "ウエノ", "Ueno"), ("大塚", "オオツカ", "Otsuka"), ("岡本", "オカモト", "Okamoto"), ("小野寺", "オノデラ", "Onodera"),
-    ("片山", "カタヤマ", "Katayama"), ("川口", "カワグチ", "Kawaguchi"), ("菊地", "キクチ", "Kikuchi"), ("北村", "キタムラ", "Kitamura"),
-    ("久保", "クボ", "Kubo"), ("小島", "コジマ", "Kojima"), ("坂本", "サカモト", "Sakamoto"), ("島田", "シマダ", "Shimada"),
-    ("杉山", "スギヤマ", "Sugiyama"), ("関口", "セキグチ", "Sekiguchi"), ("高野", "タカノ", "Takano"), ("千葉", "チバ", "Chiba"),
-    ("土屋", "ツチヤ", "Tsuchiya"), ("永井", "ナガイ", "Nagai"), ("西村", "ニシムラ", "Nishimura"), ("野口", "ノグチ", "Noguchi"),
-    ("浜田", "ハマダ", "Hamada"), ("平野", "ヒラノ", "Hirano"), ("福田", "フクダ", "Fukuda"), ("堀内", "ホリウチ", "Horiuchi"),
-    ("松尾", "マツオ", "Matsuo"), ("宮崎", "ミヤザキ", "Miyazaki"), ("森下", "モリシタ", "Morishita"), ("吉川", "ヨシカワ", "Yoshikawa"),
+    ("青木", "アオキ", "Aoki"),
+    ("秋山", "アキヤマ", "Akiyama"),
+    ("石田", "イシダ", "Ishida"),
+    ("今井", "イマイ", "Imai"),
+    ("上野", "ウエノ", "Ueno"),
+    ("大塚", "オオツカ", "Otsuka"),
+    ("岡本", "オカモト", "Okamoto"),
+    ("小野寺", "オノデラ", "Onodera"),
+    ("片山", "カタヤマ", "Katayama"),
+    ("川口", "カワグチ", "Kawaguchi"),
+    ("菊地", "キクチ", "Kikuchi"),
+    ("北村", "キタムラ", "Kitamura"),
+    ("久保", "クボ", "Kubo"),
+    ("小島", "コジマ", "Kojima"),
+    ("坂本", "サカモト", "Sakamoto"),
+    ("島田", "シマダ", "Shimada"),
+    ("杉山", "スギヤマ", "Sugiyama"),
+    ("関口", "セキグチ", "Sekiguchi"),
+    ("高野", "タカノ", "Takano"),
+    ("千葉", "チバ", "Chiba"),
+    ("土屋", "ツチヤ", "Tsuchiya"),
+    ("永井", "ナガイ", "Nagai"),
+    ("西村", "ニシムラ", "Nishimura"),
+    ("野口", "ノグチ", "Noguchi"),
+    ("浜田", "ハマダ", "Hamada"),
+    ("平野", "ヒラノ", "Hirano"),
+    ("福田", "フクダ", "Fukuda"),
+    ("堀内", "ホリウチ", "Horiuchi"),
+    ("松尾", "マツオ", "Matsuo"),
+    ("宮崎", "ミヤザキ", "Miyazaki"),
+    ("森下", "モリシタ", "Morishita"),
+    ("吉川", "ヨシカワ", "Yoshikawa"),
 ];
 
 /// Japanese surrogate given names: (kanji, katakana reading, romaji).
 const JA_GIVEN: [(&str, &str, &str); 32] = [
-    ("明美", "アケミ", "Akemi"), ("彩", "アヤ", "Aya"), ("一郎", "イチロウ", "Ichiro"), ("栄子", "エイコ", "Eiko"),
-    ("和夫", "カズオ", "Kazuo"), ("清", "キヨシ", "Kiyoshi"), ("恵子", "ケイコ", "Keiko"), ("健二", "ケンジ", "Kenji"),
-    ("幸子", "サチコ", "Sachiko"), ("聡", "サトシ", "Satoshi"), ("茂", "シゲル", "Shigeru"), ("純子", "ジュンコ", "Junko"),
-    ("大輔", "ダイスケ", "Daisuke"), ("貴子", "タカコ", "Takako"), ("隆", "タカシ", "Takashi"), ("千尋", "チヒロ", "Chihiro"),
-    ("勉", "ツトム", "Tsutomu"), ("直樹", "ナオキ", "Naoki"), ("典子", "ノリコ", "Noriko"), ("春菜", "ハルナ", "Haruna"),
-    ("浩", "ヒロシ", "Hiroshi"), ("文子", "フミコ", "Fumiko"), ("誠", "マコト", "Makoto"), ("真理", "マリ", "Mari"),
-    ("実", "ミノル", "Minoru"), ("恵", "メグミ", "Megumi"), ("康介", "コウスケ", "Kosuke"), ("優子", "ユウコ", "Yuko"),
-    ("洋子", "ヨウコ", "Yoko"), ("良子", "リョウコ", "Ryoko"), ("玲奈", "レイナ", "Reina"), ("渉", "ワタル", "Wataru"),
+    ("明美", "アケミ", "Akemi"),
+    ("彩", "アヤ", "Aya"),
+    ("一郎", "イチロウ", "Ichiro"),
+    ("栄子", "エイコ", "Eiko"),
+    ("和夫", "カズオ", "Kazuo"),
+    ("清", "キヨシ", "Kiyoshi"),
+    ("恵子", "ケイコ", "Keiko"),
+    ("健二", "ケンジ", "Kenji"),
+    ("幸子", "サチコ", "Sachiko"),
+    ("聡", "サトシ", "Satoshi"),
+    ("茂", "シゲル", "Shigeru"),
+    ("純子", "ジュンコ", "Junko"),
+    ("大輔", "ダイスケ", "Daisuke"),
+    ("貴子", "タカコ", "Takako"),
+    ("隆", "タカシ", "Takashi"),
+    ("千尋", "チヒロ", "Chihiro"),
+    ("勉", "ツトム", "Tsutomu"),
+    ("直樹", "ナオキ", "Naoki"),
+    ("典子", "ノリコ", "Noriko"),
+    ("春菜", "ハルナ", "Haruna"),
+    ("浩", "ヒロシ", "Hiroshi"),
+    ("文子", "フミコ", "Fumiko"),
+    ("誠", "マコト", "Makoto"),
+    ("真理", "マリ", "Mari"),
+    ("実", "ミノル", "Minoru"),
+    ("恵", "メグミ", "Megumi"),
+    ("康介", "コウスケ", "Kosuke"),
+    ("優子", "ユウコ", "Yuko"),
+    ("洋子", "ヨウコ", "Yoko"),
+    ("良子", "リョウコ", "Ryoko"),
+    ("玲奈", "レイナ", "Reina"),
+    ("渉", "ワタル", "Wataru"),
 ];
 
 const EN_FAMILY: [&str; 32] = [
-    "Abbott", "Barlow", "Carver", "Dalton", "Ellison", "Fletcher", "Garrison", "Hadley", "Ingram", "Jarvis", "Keller",
-    "Lambert", "Mercer", "Norwood", "Osborne", "Prescott", "Quinlan", "Radford", "Sawyer", "Thornton", "Underwood",
-    "Vance", "Whitaker", "Yardley", "Ashby", "Brennan", "Crowley", "Dunmore", "Everett", "Fairchild", "Gentry", "Holloway",
+    "Abbott",
+    "Barlow",
+    "Carver",
+    "Dalton",
+    "Ellison",
+    "Fletcher",
+    "Garrison",
+    "Hadley",
+    "Ingram",
+    "Jarvis",
+    "Keller",
+    "Lambert",
+    "Mercer",
+    "Norwood",
+    "Osborne",
+    "Prescott",
+    "Quinlan",
+    "Radford",
+    "Sawyer",
+    "Thornton",
+    "Underwood",
+    "Vance",
+    "Whitaker",
+    "Yardley",
+    "Ashby",
+    "Brennan",
+    "Crowley",
+    "Dunmore",
+    "Everett",
+    "Fairchild",
+    "Gentry",
+    "Holloway",
 ];
 
 const EN_GIVEN: [&str; 32] = [
-    "Alice", "Bernard", "Clara", "Dennis", "Edith", "Felix", "Grace", "Harold", "Irene", "Julian", "Kathleen", "Leonard",
-    "Margaret", "Nathan", "Olive", "Patrick", "Rosalind", "Samuel", "Theresa", "Victor", "Wendy", "Arthur", "Beatrice",
-    "Calvin", "Doris", "Eugene", "Florence", "Gordon", "Helen", "Isaac", "June", "Louis",
+    "Alice", "Bernard", "Clara", "Dennis", "Edith", "Felix", "Grace", "Harold", "Irene", "Julian", "Kathleen",
+    "Leonard", "Margaret", "Nathan", "Olive", "Patrick", "Rosalind", "Samuel", "Theresa", "Victor", "Wendy", "Arthur",
+    "Beatrice", "Calvin", "Doris", "Eugene", "Florence", "Gordon", "Helen", "Isaac", "June", "Louis",
 ];
 
 const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -150,7 +227,14 @@ impl Surrogates {
     }
 
     /// One name part, keyed by its canonical form, written in `script`.
-    pub(crate) fn name_part(&self, scope: &str, part: NamePart, canonical: &str, script: Script, english: bool) -> String {
+    pub(crate) fn name_part(
+        &self,
+        scope: &str,
+        part: NamePart,
+        canonical: &str,
+        script: Script,
+        english: bool,
+    ) -> String {
         let ns = match part {
             NamePart::Family => "name-family",
             NamePart::Given => "name-given",
@@ -172,7 +256,16 @@ impl Surrogates {
             Script::Kanji => kanji.to_string(),
             Script::Katakana => kana.to_string(),
             Script::HalfKatakana => super::hints::half_width_katakana(kana),
-            Script::Hiragana => kana.chars().map(|c| if ('\u{30A1}'..='\u{30F6}').contains(&c) { char::from_u32(c as u32 - 0x60).unwrap_or(c) } else { c }).collect(),
+            Script::Hiragana => kana
+                .chars()
+                .map(|c| {
+                    if ('\u{30A1}'..='\u{30F6}').contains(&c) {
+                        char::from_u32(c as u32 - 0x60).unwrap_or(c)
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
             Script::Latin(true) => latin.to_ascii_uppercase(),
             Script::Latin(false) => latin.to_string(),
         }
@@ -182,7 +275,8 @@ impl Surrogates {
     /// number with a check digit is made to fail it.
     pub(crate) fn same_shape(&self, kind: PhiKind, scope: &str, value: &str) -> String {
         let folded: String = value.chars().map(super::fold_width).collect();
-        let key_value: String = folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let key_value: String =
+            folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
         let mut keyed = self.bytes(kind_ns(kind), scope, &key_value);
         // Leading characters kept so the shape reads right: a Japanese phone number keeps its
         // leading 0 and the next digit (03, 09), a card its issuer digit, `+81` its country code.
@@ -214,7 +308,10 @@ impl Surrogates {
 
     /// `user-xxxxxxxx@example.com`.
     pub(crate) fn email(&self, scope: &str, value: &str) -> String {
-        format!("user-{}@example.com", self.code(PhiKind::Email, scope, &value.to_ascii_lowercase(), 8).to_ascii_lowercase())
+        format!(
+            "user-{}@example.com",
+            self.code(PhiKind::Email, scope, &value.to_ascii_lowercase(), 8).to_ascii_lowercase()
+        )
     }
 
     pub(crate) fn url(&self, scope: &str, value: &str) -> String {
@@ -292,12 +389,22 @@ mod tests {
         assert_eq!(a.len(), 12);
         assert!(a.starts_with("03-") && a.as_bytes()[7] == b'-', "{a}");
         assert_ne!(a, "03-1234-5678");
-        assert_eq!(a, s.same_shape(PhiKind::Phone, "p1", "０３－１２３４－５６７８").chars().map(super::super::fold_width).collect::<String>(),
-            "same number in another width → same surrogate");
+        assert_eq!(
+            a,
+            s.same_shape(PhiKind::Phone, "p1", "０３－１２３４－５６７８")
+                .chars()
+                .map(super::super::fold_width)
+                .collect::<String>(),
+            "same number in another width → same surrogate"
+        );
         assert_ne!(a, s.same_shape(PhiKind::Phone, "p2", "03-1234-5678"), "another patient → another surrogate");
         let id = s.same_shape(PhiKind::PatientId, "p1", "AB-12cd");
-        assert!(id.chars().zip("AB-12cd".chars()).all(|(x, y)| (x.is_ascii_uppercase() == y.is_ascii_uppercase())
-            && (x.is_ascii_digit() == y.is_ascii_digit()) && (x == '-') == (y == '-')), "{id}");
+        assert!(
+            id.chars().zip("AB-12cd".chars()).all(|(x, y)| (x.is_ascii_uppercase() == y.is_ascii_uppercase())
+                && (x.is_ascii_digit() == y.is_ascii_digit())
+                && (x == '-') == (y == '-')),
+            "{id}"
+        );
     }
 
     #[test]
@@ -320,7 +427,10 @@ mod tests {
         let kana = s.name_part("p", NamePart::Family, "山田", Script::Katakana, false);
         let i = JA_FAMILY.iter().position(|f| f.0 == k).expect("from the list");
         assert_eq!(kana, JA_FAMILY[i].1);
-        assert_eq!(s.name_part("p", NamePart::Family, "山田", Script::Latin(true), false), JA_FAMILY[i].2.to_ascii_uppercase());
+        assert_eq!(
+            s.name_part("p", NamePart::Family, "山田", Script::Latin(true), false),
+            JA_FAMILY[i].2.to_ascii_uppercase()
+        );
         assert!(EN_FAMILY.contains(&s.name_part("p", NamePart::Family, "SMITH", Script::Latin(false), true).as_str()));
         assert_eq!(Script::of("やまだ"), Script::Hiragana);
         assert_eq!(Script::of("ﾔﾏﾀﾞ"), Script::HalfKatakana);

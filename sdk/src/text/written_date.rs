@@ -9,8 +9,11 @@
 
 use time::{Date, Duration, Month};
 
-/// Japanese eras: name, ligature, letter, first day (Gregorian).
-const ERAS: [(&str, char, char, (i32, u8, u8)); 5] = [
+/// A first day (Gregorian year, month, day).
+type Ymd = (i32, u8, u8);
+
+/// Japanese eras: name, ligature, letter, first day.
+const ERAS: [(&str, char, char, Ymd); 5] = [
     ("令和", '㋿', 'R', (2019, 5, 1)),
     ("平成", '㍻', 'H', (1989, 1, 8)),
     ("昭和", '㍼', 'S', (1926, 12, 25)),
@@ -18,8 +21,20 @@ const ERAS: [(&str, char, char, (i32, u8, u8)); 5] = [
     ("明治", '㍾', 'M', (1868, 1, 25)),
 ];
 
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EraForm {
@@ -46,7 +61,10 @@ enum Tok {
     /// Month or day as digits, zero-padded when the original was.
     Month(bool),
     Day(bool),
-    MonthName { full: bool, case: Case },
+    MonthName {
+        full: bool,
+        case: Case,
+    },
 }
 
 /// A date read from text: its value (year, month, day; any may be absent) and how it was written.
@@ -114,7 +132,11 @@ impl WrittenDate {
         while i < raw.len() {
             match &raw[i] {
                 Raw::Other(c) if era.is_none() && nums_seen == 0 => {
-                    let two: String = raw[i..].iter().take(2).filter_map(|r| if let Raw::Other(c) = r { Some(*c) } else { None }).collect();
+                    let two: String = raw[i..]
+                        .iter()
+                        .take(2)
+                        .filter_map(|r| if let Raw::Other(c) = r { Some(*c) } else { None })
+                        .collect();
                     if let Some(e) = ERAS.iter().position(|(name, _, _, _)| two == *name) {
                         era = Some(e);
                         toks.push(Tok::Era(EraForm::Kanji));
