@@ -285,7 +285,7 @@ impl RedactorBuilder {
             return Err(TextPolicyError::SurrogatesWithoutKey);
         }
         let dates = self.dates.unwrap_or(match (self.policy, &self.key) {
-            (Policy::RedactAll, _) if self.surrogates => DateAction::Shift,
+            // With surrogates, "removed" dates become shifted surrogates (see `replacement`).
             (Policy::RedactAll, _) => DateAction::Remove,
             (Policy::Pseudonymized, _) => DateAction::Keep,
             (Policy::Anonymized, Some(_)) => DateAction::Shift,
@@ -456,8 +456,10 @@ impl Redactor {
         let placeholder = || (self.placeholder(span.kind, ja).to_string(), Action::Placeholder);
         match self.treatment(span.kind, span.rule) {
             Treatment::Keep => (original.to_string(), Action::Kept),
+            // Surrogate mode under redact-all: a date becomes its shifted surrogate, or the
+            // placeholder when no patient identity keys the shift.
             Treatment::Replace if span.kind == PhiKind::Date && self.inner.surrogates.is_some() => {
-                self.shift(original, patient).unwrap_or_else(placeholder)
+                self.shift(original, patient).filter(|(_, a)| *a == Action::Shifted).unwrap_or_else(placeholder)
             }
             Treatment::Replace => self.surrogate(span, original, patient, ja).unwrap_or_else(placeholder),
             Treatment::Shift => self.shift(original, patient).unwrap_or_else(placeholder),
@@ -735,6 +737,29 @@ mod tests {
         assert_eq!(r.redact("Patient: Laura Bennett, phone 555-867-5309").text, "Patient: [NAME], phone <TEL>");
         let en = Redactor::builder().language(Language::En).build().expect("valid");
         assert_eq!(en.redact("TEL 03-1234-5678").text, "TEL [PHONE]");
+    }
+
+    #[test]
+    fn overrides_and_shift_range() {
+        let r = Redactor::builder()
+            .policy(Policy::Pseudonymized)
+            .dates(DateAction::YearMonth)
+            .ages(AgeAction::Remove)
+            .build()
+            .expect("valid");
+        assert_eq!(r.redact("2024年3月5日 45歳").text, "2024年3月 [年齢]");
+        let two_weeks = ShiftRange { min_weeks: 2, max_weeks: 2, shift_time_of_day: false };
+        let r = Redactor::builder().dates(DateAction::Shift).key(&key()).shift_range(two_weeks).build().expect("valid");
+        assert_eq!(r.redact_for("2024/03/19", &Patient::with_identity("x")).text, "2024/03/05");
+        assert_eq!(r.redact("2024/03/19").text, "2024/03", "no patient identity: year-month, never a shared offset");
+        let s = Redactor::builder().surrogates(true).key(&key()).build().expect("valid");
+        assert_eq!(
+            s.redact("受診 2024/03/19").text,
+            "受診 [日付]",
+            "redact-all surrogates without a patient: placeholder"
+        );
+        assert_eq!(s.summary().replacement, "keyed-surrogates");
+        assert_eq!(s.summary().key_fingerprint, Some(key().fingerprint()));
     }
 
     #[test]

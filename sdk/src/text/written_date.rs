@@ -220,6 +220,17 @@ impl WrittenDate {
             }
             i += 1;
         }
+        // Zero padding: written (`03`), or both month and day in two digits (`12/19` → `12/05`).
+        let two_digit = |t: &Tok| matches!(t, Tok::Month(true) | Tok::Day(true));
+        let widths: Vec<bool> =
+            toks.iter().filter(|t| matches!(t, Tok::Month(_) | Tok::Day(_))).map(two_digit).collect();
+        let pad = widths.iter().any(|w| *w) || (month.is_some_and(|m| m >= 10) && day.is_some_and(|d| d >= 10));
+        for t in &mut toks {
+            match t {
+                Tok::Month(p) | Tok::Day(p) => *p = pad,
+                _ => {}
+            }
+        }
         if let (Some(e), Some(y)) = (era, year) {
             year = Some(ERAS[e].3.0 + y - 1);
         } else if era.is_some() {
@@ -361,6 +372,8 @@ mod tests {
         assert_eq!(shift("05MAR2024", -35), "30JAN2024");
         assert_eq!(shift("3月5日", -35), "1月29日", "no year: a non-leap reference year");
         assert_eq!(shift("6/13", -7), "6/6");
+        assert_eq!(shift("2024/03/19", -14), "2024/03/05", "padded like its sibling");
+        assert_eq!(shift("12/19/2024", -14), "12/05/2024", "two-digit fields stay two digits");
     }
 
     #[test]
