@@ -792,6 +792,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_never_fails_under_any_policy() {
+        let p = patient();
+        let redactors = [
+            Redactor::default(),
+            Redactor::builder().policy(Policy::Anonymized).key(&key()).surrogates(true).build().expect("valid"),
+            Redactor::builder().policy(Policy::Pseudonymized).build().expect("valid"),
+        ];
+        let texts = [
+            String::new(),
+            "\u{0}\u{1}\u{7f}\u{202e}山田\u{200d}太郎\u{0301}".to_string(),
+            "🙂 03-1234-5678 🙂 Dr. Smith 𠮷野 令和99年13月40日 R0.0.0 ９９９歳 Age: 999".to_string(),
+            "9".repeat(20_000),
+            "山田 ".repeat(5_000),
+            "\r\n\t 〒 TEL: 様 さん Dr. , , ,".to_string(),
+        ];
+        for r in &redactors {
+            for t in &texts {
+                let out = r.redact_for(t, &p);
+                let n = t.chars().count();
+                assert!(out.spans.iter().all(|s| s.start <= s.end && s.end <= n), "{t:?}");
+                assert!(out.spans.windows(2).all(|w| w[0].end <= w[1].start));
+            }
+        }
+    }
+
+    #[test]
     fn redactor_is_cheap_to_share_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
         fn assert_clone<T: Clone>() {}

@@ -281,7 +281,7 @@ impl Surrogates {
         // Leading characters kept so the shape reads right: a Japanese phone number keeps its
         // leading 0 and the next digit (03, 09), a card its issuer digit, `+81` its country code.
         let keep = match kind {
-            PhiKind::Phone => folded.find(|c: char| c.is_ascii_digit()).map_or(0, |i| i + 2),
+            PhiKind::Phone => folded.chars().position(|c| c.is_ascii_digit()).map_or(0, |i| i + 2),
             PhiKind::CreditCard => 1,
             _ => 0,
         };

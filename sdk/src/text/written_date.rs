@@ -169,6 +169,10 @@ impl WrittenDate {
                     _ => toks.push(Tok::Lit(w.clone())),
                 },
                 Raw::Num(n) => {
+                    // No calendar field has more than 4 digits (and none may overflow below).
+                    if n.len() > 4 {
+                        return None;
+                    }
                     let v: u32 = n.parse().ok()?;
                     let padded = n.len() == 2 && n.starts_with('0');
                     let next_unit = raw[i + 1..].iter().find_map(|r| match r {
@@ -405,7 +409,8 @@ mod tests {
 
     #[test]
     fn non_dates_are_refused() {
-        for s in ["2024/13/05", "2/30/2024", "令和年", "X6.3.5", "hello", ""] {
+        for s in ["2024/13/05", "2/30/2024", "令和年", "X6.3.5", "hello", "", "令和2147483647年", "99999999999/1/1"]
+        {
             assert!(WrittenDate::parse(s).is_none(), "{s}");
         }
     }
