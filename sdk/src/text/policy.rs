@@ -409,6 +409,8 @@ impl Redactor {
         let mut redacted = Vec::with_capacity(spans.len());
         let mut bytes = CharToByte { chars: text.chars(), char_idx: 0, byte_idx: 0 };
         let mut pos = 0usize;
+        // The year of the last full date, for month-days without a year.
+        let mut year: Option<i32> = None;
         for span in spans {
             let (s, e) = (bytes.at(span.start), bytes.at(span.end));
             if s < pos || e < s {
@@ -417,7 +419,7 @@ impl Redactor {
             let original = &text[s..e];
             out.push_str(&text[pos..s]);
             let after = &text[e..];
-            let (replacement, action) = self.replacement(&span, original, after, patient, japanese);
+            let (replacement, action) = self.replacement(&span, original, after, patient, japanese, &mut year);
             out.push_str(&replacement);
             pos = e;
             redacted.push(RedactedSpan { span, action });
@@ -452,17 +454,25 @@ impl Redactor {
         }
     }
 
-    fn replacement(&self, span: &Span, original: &str, after: &str, patient: &Patient, ja: bool) -> (String, Action) {
+    fn replacement(
+        &self,
+        span: &Span,
+        original: &str,
+        after: &str,
+        patient: &Patient,
+        ja: bool,
+        year: &mut Option<i32>,
+    ) -> (String, Action) {
         let placeholder = || (self.placeholder(span.kind, ja).to_string(), Action::Placeholder);
         match self.treatment(span.kind, span.rule) {
             Treatment::Keep => (original.to_string(), Action::Kept),
             // Surrogate mode under redact-all: a date becomes its shifted surrogate, or the
             // placeholder when no patient identity keys the shift.
             Treatment::Replace if span.kind == PhiKind::Date && self.inner.surrogates.is_some() => {
-                self.shift(original, patient).filter(|(_, a)| *a == Action::Shifted).unwrap_or_else(placeholder)
+                self.shift(original, patient, year).filter(|(_, a)| *a == Action::Shifted).unwrap_or_else(placeholder)
             }
             Treatment::Replace => self.surrogate(span, original, patient, ja).unwrap_or_else(placeholder),
-            Treatment::Shift => self.shift(original, patient).unwrap_or_else(placeholder),
+            Treatment::Shift => self.shift(original, patient, year).unwrap_or_else(placeholder),
             Treatment::YearMonth => {
                 WrittenDate::parse(original).map(|d| (d.year_month(), Action::Coarsened)).unwrap_or_else(placeholder)
             }
@@ -471,13 +481,17 @@ impl Redactor {
     }
 
     /// The date moved by the patient's keyed offset; year-month when no patient identity keys it.
-    fn shift(&self, original: &str, patient: &Patient) -> Option<(String, Action)> {
+    fn shift(&self, original: &str, patient: &Patient, year: &mut Option<i32>) -> Option<(String, Action)> {
         let d = WrittenDate::parse(original)?;
+        let context_year = *year;
+        if d.year.is_some() {
+            *year = d.year;
+        }
         let (Some(key), Some(identity)) = (&self.inner.key, patient.identity()) else {
             return Some((d.year_month(), Action::Coarsened));
         };
         let shift = DateShift::for_patient(key, identity, self.inner.shift);
-        Some((d.shifted(shift.days)?, Action::Shifted))
+        Some((d.shifted_in(shift.days, context_year)?, Action::Shifted))
     }
 
     fn placeholder(&self, kind: PhiKind, ja: bool) -> &str {
@@ -699,6 +713,10 @@ mod tests {
             "生年月日 昭和6年2月",
             "birth date → year-month"
         );
+        let md = r.redact_for("2024年3月5日入院、3月19日退院", &patient()).text;
+        let second_md =
+            WrittenDate::parse("3月19日").and_then(|d| d.shifted_in(shift.days, Some(2024))).expect("a date");
+        assert_eq!(md, format!("{first}入院、{second_md}退院"), "a month-day takes the year of the date before it");
         let other = r.redact_for(NOTE, &Patient::with_identity("P-78"));
         assert_ne!(other.text, out.text, "another patient, another offset");
     }

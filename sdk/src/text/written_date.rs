@@ -254,10 +254,22 @@ impl WrittenDate {
     /// year only) is already coarse and is returned unchanged; a month-day without a year is
     /// shifted within a non-leap reference year (a leap year for 2/29).
     pub fn shifted(&self, days: i64) -> Option<String> {
+        self.shifted_in(days, None)
+    }
+
+    /// [`WrittenDate::shifted`], with the year a month-day without a year belongs to (the year of
+    /// the last full date before it in the note), so intervals across 2/29 stay exact.
+    pub fn shifted_in(&self, days: i64, context_year: Option<i32>) -> Option<String> {
         let (Some(day), Some(month)) = (self.day, self.month) else {
             return Some(self.render(self.year, self.month.unwrap_or(1), None, false));
         };
-        let ref_year = self.year.unwrap_or(if month == 2 && day == 29 { 2000 } else { 2001 });
+        let fallback = if month == 2 && day == 29 { 2000 } else { 2001 };
+        let ref_year = self
+            .year
+            .or(context_year.filter(|y| {
+                Date::from_calendar_date(*y, Month::try_from(month).ok().unwrap_or(Month::January), day).is_ok()
+            }))
+            .unwrap_or(fallback);
         let d = Date::from_calendar_date(ref_year, Month::try_from(month).ok()?, day).ok()?;
         let n = d.checked_add(Duration::days(days))?;
         let year = self.year.map(|_| n.year());
@@ -376,6 +388,9 @@ mod tests {
         assert_eq!(shift("05MAR2024", -35), "30JAN2024");
         assert_eq!(shift("3月5日", -35), "1月29日", "no year: a non-leap reference year");
         assert_eq!(shift("6/13", -7), "6/6");
+        let md = WrittenDate::parse("3月19日").expect("a date");
+        assert_eq!(md.shifted_in(-133, Some(2024)).as_deref(), Some("11月7日"), "2024 is a leap year");
+        assert_eq!(md.shifted_in(-133, None).as_deref(), Some("11月6日"));
         assert_eq!(shift("2024/03/19", -14), "2024/03/05", "padded like its sibling");
         assert_eq!(shift("12/19/2024", -14), "12/05/2024", "two-digit fields stay two digits");
     }
