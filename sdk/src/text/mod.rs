@@ -10,6 +10,7 @@
 
 pub mod checks;
 mod names;
+mod places;
 mod rules;
 
 use std::sync::OnceLock;
@@ -133,7 +134,7 @@ fn fold(text: &str) -> String {
     (0..chars.len())
         .map(|i| match chars[i] {
             '\u{30FC}' | '\u{FF70}'
-                if digit(i.checked_sub(1).and_then(|p| chars.get(p))) || digit(chars.get(i + 1)) =>
+                if digit(i.checked_sub(1).and_then(|p| chars.get(p))) && digit(chars.get(i + 1)) =>
             {
                 '-'
             }
@@ -176,6 +177,9 @@ pub fn find(text: &str) -> Vec<Span> {
     for (s, e, confidence) in names::find_names(text, &folded) {
         found.push(Found { start: s, end: e, source: Source::Name, confidence });
     }
+    for (s, e, confidence) in places::find_places(&folded) {
+        found.push(Found { start: s, end: e, source: Source::Place, confidence });
+    }
     // Longer spans win; on equal extent, pattern rules (in their order) before names.
     found.sort_by(|a, b| {
         (b.end - b.start).cmp(&(a.end - a.start)).then(a.source.cmp(&b.source)).then(a.start.cmp(&b.start))
@@ -195,6 +199,7 @@ pub fn find(text: &str) -> Vec<Span> {
 enum Source {
     Rule(usize),
     Name,
+    Place,
 }
 
 /// A candidate span, in byte offsets of the folded text.
@@ -230,6 +235,7 @@ fn to_spans(folded: &str, kept: &[Found]) -> Vec<Span> {
         let (kind, rule) = match f.source {
             Source::Rule(i) => (rules[i].kind, rules[i].name),
             Source::Name => (PhiKind::Name, "name"),
+            Source::Place => (PhiKind::Location, "place-ja"),
         };
         out.push(Span { start, end: chars, start_utf16, end_utf16: units, kind, confidence: f.confidence, rule });
     }
