@@ -75,11 +75,11 @@ fn ja_address_town() -> String {
 /// be part of the name (さくら病院) but not particles (の, に…), which end a phrase before it.
 const JA_FACILITY: &str = r"(?P<v>(?:(?:医療法人(?:[ ]?(?:社団|財団))?[ ]?[一-龥々ァ-ヶー]{1,10}会|社会福祉法人[ ]?[一-龥々ァ-ヶー]{1,10}会|(?:独立行政法人[ ]?)?国立病院機構|地方独立行政法人[ ]?[一-龥々]{1,10}|(?:公益|一般)(?:財団|社団)法人[ ]?[一-龥々ァ-ヶー]{1,12})[ ]?)?(?:[一-龥々ァ-ヶーA-Za-z・]|[ぁ-ん--[のにへをはがでともやかよねか]]){1,14}(?:病院|医院|クリニック|診療所|医療センター|薬局|訪問看護ステーション|介護老人保健施設|老人保健施設|特別養護老人ホーム|老人ホーム|ホーム|居宅介護支援事業所|事業所|デイサービス(?:センター)?|ケアセンター|(?:内科|外科|小児科|皮膚科|眼科|耳鼻(?:咽喉)?科|整形外科|歯科|産婦人科|婦人科|泌尿器科|心療内科|精神科)(?:医院|クリニック)?))";
 /// Care services named after their kind: 訪問看護ステーションひかり, 地域包括支援センター南.
-const JA_FACILITY_NAMED_AFTER: &str = r"(?P<v>(?:訪問看護ステーション|地域包括支援センター|居宅介護支援事業所|デイサービス(?:センター)?|グループホーム|ケアプランセンター)[ ]?(?:[一-龥々ァ-ヶー]|[ぁ-ん--[のにへをはがでともやかよね]])[一-龥々ぁ-んァ-ヶー]{0,7})(?:[ 、。,，)）\n]|$)";
+const JA_FACILITY_NAMED_AFTER: &str = r"(?P<v>(?:訪問看護ステーション|地域包括支援センター|居宅介護支援事業所|デイサービス(?:センター)?|グループホーム|ケアプランセンター)[ ]?(?:[一-龥々ァ-ヶー]|[ぁ-ん--[のにへをはがでともやかよね]])[一-龥々ぁ-んァ-ヶー]{0,7}?)(?:[ 、。,，)）\n]|の|から|より|へ|に|で|を|が|は|と|$)";
 /// A name followed by the kind of facility in brackets: ケアタウン若葉（特養）, あおば（デイ）.
 const JA_FACILITY_KIND_AFTER: &str = r"(?P<v>[一-龥々ァ-ヶーA-Za-z][一-龥々ァ-ヶーA-Za-z・]{1,15})[(（](?:特養|老健|特別養護老人ホーム|介護老人保健施設|グループホーム|サ高住|有料老人ホーム|有料|デイサービス|デイケア|デイ|訪問看護|居宅|小規模多機能|ショートステイ|病院|クリニック|診療所|薬局)[)）]";
 /// A facility named by its role in the note, whatever its name: 紹介元：さくら, 前医 ひまわり.
-const JA_FACILITY_CONTEXT: &str = r"(?:紹介元|紹介先|転院元|転院先|入所先|通所先|搬送元|搬送先|前医|かかりつけ医?|施設名)[:：\s]*(?P<v>(?:[一-龥々ァ-ヶーA-Za-z]|[ぁ-ん--[のにへをはがでともやかよね]])[一-龥々ぁ-んァ-ヶーA-Za-z・]{1,19}?)(?:[ 、。,，(（)）\n]|から|より|へ|に|の|で|を|$)";
+const JA_FACILITY_CONTEXT: &str = r"(?:紹介元|紹介先|転院元|転院先|入所先|通所先|搬送元|搬送先|前医|かかりつけ医?|施設名)[】\]]?[:：\s]*(?P<v>(?:[一-龥々ァ-ヶーA-Za-z]|[ぁ-ん--[のにへをはがでともやかよね]])[一-龥々ぁ-んァ-ヶーA-Za-z・]{1,19}?)(?:[ 、。,，(（)）\n]|から|より|へ|に|の|で|を|$)";
 const EN_STREET: &str = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Alley|Glen|Rue|Stream|Corner|Prairie|Harbors?|Gardens?|Plains?|Crossing|Square|Trail|Ridge|Heights|Hills?|Springs?|Views?|Villages?|Ville|Vista|Walks?|Wells?|Fields?|Forks?|Lakes?|Mills?|Mountains?|Oval|Pass|Path|Pike|Pines|Points?|Ports?|Ranch|Rapids?|Route|Row|Shoals?|Shores?|Summit|Trace|Track|Valleys?|Via|Causeway|Center|Cliffs?|Common|Cove|Creek|Crescent|Crest|Curve|Dale|Estates?|Expressway|Extension|Falls|Ferry|Flats?|Ford|Forest|Freeway|Gateway|Green|Grove|Haven|Hollow|Island|Junction|Key|Knolls?|Landing|Loop|Manor|Meadows?|Mews|Mount|Orchard|Park|Plaza|Station|Throughway|Turnpike|Union|Wall)";
 const EN_FACILITY_WORD: &str = r"(?:Memorial Hospital|Hospital|Medical Center|Medical Centre|Community Clinic|Clinic|Health Center|Health System|Healthcare|Cancer Center|Nursing Home|Rehabilitation Center|Rehab|Family Practice|Pharmacy|Surgical Center|Surgery Center|Children's Hospital|Institute|Associates|Medical Group|Physicians|Pediatrics|Orthopedics|Cardiology|Oncology|Dermatology|Urgent Care|Hospice|Senior Living|Assisted Living|Home Care|Home Health|Care Center|Nursing Center|Infirmary)";
 
@@ -508,6 +508,8 @@ mod tests {
         has("前医 ひまわりからの情報提供書", "ひまわり", PhiKind::Facility);
         has("みどり台ホームから転院", "みどり台ホーム", PhiKind::Facility);
         has("参加者：訪問看護ステーションひかり 菅原", "訪問看護ステーションひかり", PhiKind::Facility);
+        has("【紹介元】いずみ野\n", "いずみ野", PhiKind::Facility);
+        has("グループホームあかねの渡部さんより", "グループホームあかね", PhiKind::Facility);
         has("医療法人社団 青葉会 青葉台クリニック", "医療法人社団 青葉会 青葉台クリニック", PhiKind::Facility);
         has("Patient works at Acme Logistics; employer notified", "Acme Logistics", PhiKind::Facility);
         has("Follow up at Memorial Heart Institute.", "Memorial Heart Institute", PhiKind::Facility);

@@ -456,6 +456,48 @@ His mother, [[N:Sun-Hee Kim]], can be reached at [[PH:(646) 555-0190]].
 Regards, [[N:Peter Walsh]], MD, [[F:Brookside Pediatric Associates]]"""),
 ]
 
+# Written last, after all tuning, and scored once without any change to the recognisers
+# (ids ho-final-*): the unseen estimate reported in docs/text.md.
+FINAL_JA = [
+    ("er_record", """救急外来記録　[[D:2024年12月1日]] 23:40
+救急隊より：[[L:八王子市]]内の路上で倒れているところを通行人が発見。
+所持品の保険証より [[N:小西 正之]]（[[D:昭和31年2月8日]]生、[[A:68歳]]）と判明。
+妻 [[N:小西 和子]]様へ連絡（[[PH:042-612-3344]]）、0:15来院。
+当直医　[[N:安田]]、看護師　[[N:坂本]]"""),
+    ("consent", """説明同意書（記録）
+説明日：[[D:R6.12.5]]
+説明医師：[[N:松田 圭介]]　同席看護師：[[N:新井]]
+患者：[[N:桑原 節子]]　代諾者：長男 [[N:桑原 守]]
+上記の通り、冠動脈造影検査の必要性と合併症について説明した。"""),
+    ("home_care", """訪問診療記録
+訪問先：[[AD:東京都町田市玉川学園七丁目5番12号]]
+[[N:金田]]さん宅。本人ベッド上、妻が介護。
+次回訪問は[[D:1月9日]]。[[F:町田ひまわり薬局]]へ処方FAX済み。
+BP <<BP:142/80>>、SpO2 95%"""),
+    ("phone_memo", """電話メモ（[[D:12/10]] 14:05）
+[[F:グループホームあかね]]の[[N:渡部]]さんより：[[N:今村]]様、昨夜より38℃台の発熱。
+折り返し先 [[PH:0466-12-3456]]
+→ 明日外来受診を指示。担当：[[N:森下]]"""),
+    ("discharge_summary", """【紹介元】[[F:いずみ野]]
+【患者】[[N:大久保 美奈]]（[[A:34歳]]）、[[L:藤沢市]]在住
+【入院期間】[[D:2024/11/20]]〜[[D:2024/11/27]]
+【診断】切迫早産
+【退院時処方】リトドリン 5mg <<DOSE:1-1-1>>"""),
+]
+FINAL_EN = [
+    ("ed_note", """ED NOTE [[D:11/30/2024]] 02:14
+[[A:91]] yo M BIBA from [[F:Willow Creek Assisted Living]] after unwitnessed fall.
+Daughter [[N:Renee Foster]] ([[PH:919-555-0147]]) en route.
+CT head negative. Trop <<LAB:0.02>>. Seen by [[N:R. Castillo]], PA-C."""),
+    ("op_note", """OPERATIVE REPORT
+Patient: [[N:Abigail Turner]]  MRN: [[PID:30047719]]  Date: [[D:October 7, 2024]]
+Surgeon: [[N:Victor Huang]], MD  Assistant: [[N:Dana Price]], PA
+Procedure: laparoscopic cholecystectomy. EBL <<LAB:25>> mL."""),
+    ("phone_note", """Telephone encounter: spoke with patient's husband, [[N:Greg]], who reports she is more confused.
+They live at [[AD:300 Harbor View Ter Apt 12]], [[L:Mystic]], CT [[PC:06355]].
+Advised ED evaluation. Callback [[PH:860-555-0112]]. -- [[N:M. Alvarez]], RN"""),
+]
+
 
 def parse(src):
     text, spans, decoys = [], [], []
@@ -481,7 +523,8 @@ def parse(src):
 def main():
     out = []
     fresh_ja = [(k, s.replace("MN_PLACEHOLDER", grp(mn("50912837465"), (4, 4, 4), "-"))) for k, s in FRESH_JA]
-    for lang, prefix, notes in (("ja", "ho", JA), ("en", "ho", EN), ("ja", "ho-fresh", fresh_ja), ("en", "ho-fresh", FRESH_EN)):
+    for lang, prefix, notes in (("ja", "ho", JA), ("en", "ho", EN), ("ja", "ho-fresh", fresh_ja), ("en", "ho-fresh", FRESH_EN),
+                                 ("ja", "ho-final", FINAL_JA), ("en", "ho-final", FINAL_EN)):
         for k, (kind, src) in enumerate(notes):
             text, spans, decoys = parse(src)
             for s in spans + decoys:
