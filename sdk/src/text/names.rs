@@ -182,6 +182,9 @@ const JA_FAMILY: &[&str] = &[
     "姪",
     "甥",
 ];
+/// The last characters of the family terms, a cheap test before looking for one.
+const JA_FAMILY_LAST: &[char] =
+    &['妻', '夫', '者', '男', '女', '子', '娘', '母', '父', '兄', '弟', '姉', '妹', '孫', '嫁', '婿', '姪', '甥'];
 /// Honorifics and role words that may follow a name directly (the name ends before them).
 const JA_HONORIFICS: &[&str] = &[
     "様",
@@ -349,10 +352,11 @@ impl Text {
     fn kanji_start_ok(&self, i: usize) -> bool {
         i == 0
             || !is_kanji(self.cs[i - 1])
-            || JA_FAMILY.iter().any(|f| {
-                let n = f.chars().count();
-                i >= n && self.starts_with(i - n, f)
-            })
+            || (JA_FAMILY_LAST.contains(&self.cs[i - 1])
+                && JA_FAMILY.iter().any(|f| {
+                    let n = f.chars().count();
+                    i >= n && self.starts_with(i - n, f)
+                }))
     }
 }
 
@@ -609,7 +613,8 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
     while i < n {
         let c = t.cs[i];
         if is_kanji(c) && t.kanji_start_ok(i) {
-            if let Some((e, se, lexical)) = ja_kanji_at(t, i, false) {
+            let at = ja_kanji_at(t, i, false);
+            if let Some((e, se, lexical)) = at {
                 let hon = t.honorific_at(e);
                 let name = t.slice(i, e);
                 let skip = NOT_NAMES.contains(&name.as_str());
@@ -642,7 +647,7 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
                 }
             }
             // 菊地の妻より電話: a surname owning a family member is a person.
-            if let Some((e, se, true)) = ja_kanji_at(t, i, false)
+            if let Some((e, se, true)) = at
                 && e == se
                 && t.at(e) == Some('の')
                 && JA_FAMILY.iter().any(|f| t.starts_with(e + 1, f))
@@ -650,6 +655,12 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
             {
                 out.push(Found { start: i, end: e, conf: 0.75, surname_end: e });
                 i = e;
+                continue;
+            }
+            // The rules below need a familiar honorific within a few chars: look for one first.
+            let honorific_soon = (i + 2..(i + 5).min(n)).any(|k| matches!(t.cs[k], 'さ' | 'く' | 'ち' | '君' | '様'));
+            if !honorific_soon {
+                i += 1;
                 continue;
             }
             // 悠真君, 陽菜ちゃん: 2–3 kanji before くん/ちゃん/君 are a child's given name, known or not.
@@ -1006,8 +1017,8 @@ fn is_surname(w: &str) -> bool {
     lexicon().en_surnames.contains(en_key(w).as_str())
 }
 fn is_stop(w: &str) -> bool {
-    let k = en_key(w);
-    EN_STOP.iter().any(|s| en_key(s) == k)
+    static STOP: OnceLock<HashSet<String>> = OnceLock::new();
+    STOP.get_or_init(|| EN_STOP.iter().map(|s| en_key(s)).collect()).contains(&en_key(w))
 }
 
 /// Byte ranges of the words in a capitalised run: (start, end, is_initial).
