@@ -25,6 +25,7 @@
 pub mod checks;
 pub mod hints;
 mod names;
+mod places;
 pub mod policy;
 mod rules;
 pub mod stream;
@@ -152,7 +153,7 @@ fn fold(text: &str) -> String {
     (0..chars.len())
         .map(|i| match chars[i] {
             '\u{30FC}' | '\u{FF70}'
-                if digit(i.checked_sub(1).and_then(|p| chars.get(p))) || digit(chars.get(i + 1)) =>
+                if digit(i.checked_sub(1).and_then(|p| chars.get(p))) && digit(chars.get(i + 1)) =>
             {
                 '-'
             }
@@ -205,8 +206,11 @@ pub(crate) fn find_for(text: &str, patient: Option<&Patient>) -> Vec<Span> {
     for (s, e, confidence) in names::find_names(text, &folded) {
         found.push(Found { start: s, end: e, source: Source::Name, confidence });
     }
+    for (s, e, confidence) in places::find_places(&folded) {
+        found.push(Found { start: s, end: e, source: Source::Place, confidence });
+    }
     // Longer spans win; on equal extent, the patient's identifiers, then pattern rules (in their
-    // order), then names.
+    // order), then names, then places.
     found.sort_by(|a, b| {
         (b.end - b.start).cmp(&(a.end - a.start)).then(a.source.cmp(&b.source)).then(a.start.cmp(&b.start))
     });
@@ -226,6 +230,7 @@ enum Source {
     Hint(hints::HintKind),
     Rule(usize),
     Name,
+    Place,
 }
 
 /// A candidate span, in byte offsets of the folded text.
@@ -262,6 +267,7 @@ fn to_spans(folded: &str, kept: &[Found]) -> Vec<Span> {
             Source::Hint(h) => h.span_kind(),
             Source::Rule(i) => (rules[i].kind, rules[i].name),
             Source::Name => (PhiKind::Name, "name"),
+            Source::Place => (PhiKind::Location, "place-ja"),
         };
         out.push(Span { start, end: chars, start_utf16, end_utf16: units, kind, confidence: f.confidence, rule });
     }

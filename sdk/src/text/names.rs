@@ -59,6 +59,10 @@ struct Patterns {
     en_name: Regex,
     /// `LAST, FIRST [M.]`.
     en_last_first: Regex,
+    /// An initial and a surname: `T. Yamada`, `J. Patel`.
+    en_initial: Regex,
+    /// A given name opening a sentence about the patient: `Kevin is a 34 yo runner`.
+    en_given_is: Regex,
 }
 
 /// The compiled context patterns. They are constants of this file; `None` would mean one does not
@@ -70,12 +74,14 @@ fn patterns() -> Option<&'static Patterns> {
         let roles = "患者氏名|患者名|氏名|患者|本人|対象者?|名義人?|フリガナ|ふりがな|カナ氏名|氏名カナ|カナ|\
             主治医|担当医|依頼医|紹介医|読影医|提出医|病理医|執刀医|麻酔科医|麻酔医|指導医|研修医|当直医|\
             術者|助手|介助|記載者|記録者|作成者|報告者|確認者|承認者|受信者|発信者|連絡者|申請者|\
-            担当看護師|受け持ち看護師|看護師|担当者?|医師|薬剤師|ケアマネ(?:ージャー|ジャー)?|\
-            キーパーソン|KP|保証人|同席者?|付添者?|代諾者|家族";
+            担当看護師|受け持ち看護師|看護師長|看護師|担当者?|医師|薬剤師|ケアマネ(?:ージャー|ジャー)?|\
+            キーパーソン|KP|保証人|同席者?|付添者?|代諾者|家族|CM|\
+            読影|死亡確認|立会人?|副主治医|副院長|院長|部長|師長|管理栄養士|栄養士|理学療法士|作業療法士|言語聴覚士|\
+            MSW|相談員|支援相談員|ケースワーカー|主任|当直|回診|面会者?|記入者|説明者|聴取者|通訳|紹介者";
         let ja_left = format!(
-            r"(?:(?:{roles})\s*[：:]\s*|(?:(?:{family})|(?:キーパーソン|KP|家族|同席|付添)[：:]?\s*(?:{family})?)\s*[（(：: ]\s*|(?:Dr|Ns|Mr|Ms|Mrs)\.\s*)"
+            r"(?:(?:{roles})(?:\s*[：:]\s*|[ \t]+)|(?:(?:{family})|(?:キーパーソン|KP|家族|同席|付添)[：:]?\s*(?:{family})?)\s*[（(：: ]\s*|(?-u:\b)(?:Dr|Ns|Mr|Ms|Mrs)\.?[ \t]*)"
         );
-        let en_left = r"(?:(?-u:\b)(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+|(?i:(?-u:\b)(?:patient|pt|name|patient name|provider|attending|attending physician|physician|pathologist|radiologist|surgeon|assistant|anesthesiologist|anesthesia|nurse|rn|np|pa|pcp|primary care|primary care physician|referring physician|referring|resident|fellow|intern|author|cc|dictated by|signed by|electronically signed by|reviewed by|seen by|seen with|examined by|met with|spoke with|discussed with|accompanied by|for seeing|sincerely|regards|wife|husband|spouse|partner|son|daughter|brother|sister|mother|father|mom|dad|grandson|granddaughter|grandmother|grandfather|aunt|uncle|niece|nephew|friend|neighbor|guardian|caregiver|emergency contact|contact|next of kin|poa|healthcare proxy))(?:[ \t]*[:,#-])?[ \t]*\n?[ \t]*)";
+        let en_left = r"(?:(?-u:\b)(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+|(?i:(?-u:\b)(?:patient|pt|name|patient name|provider|attending|attending physician|physician|pathologist|radiologist|surgeon|assistant|anesthesiologist|anesthesia|nurse|rn|np|pa|pcp|primary care|primary care physician|referring physician|referring|resident|fellow|intern|author|cc|dictated by|signed by|electronically signed by|reviewed by|seen by|seen with|examined by|met with|spoke with|discussed with|accompanied by|for seeing|sincerely|regards|sw|social worker|pharmacist|sitter|therapist|chaplain|interpreter|case manager|dietitian|rounded with|cousin|roommate|fianc[eé]e?|girlfriend|boyfriend|stepson|stepdaughter|wife|husband|spouse|partner|son|daughter|brother|sister|mother|father|mom|dad|grandson|granddaughter|grandmother|grandfather|aunt|uncle|niece|nephew|friend|neighbor|guardian|caregiver|emergency contact|contact|next of kin|poa|healthcare proxy))(?:[ \t]*[:,#-])?[ \t]*\n?[ \t]*)";
         let tok = r"(?:[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}(?:['-][A-Z]+)*|O'[A-Z][a-z]+|Mc[A-Z][a-z]+)";
         let en_name = format!(r"(?-u:\b){tok}(?:[ \t](?:[A-Z]\.|{tok}))*(?-u:\b)");
         let en_last_first = format!(r"(?-u:\b)({tok}),[ \t]({tok})(?:[ \t][A-Z]\.|[ \t][A-Z](?-u:\b))?");
@@ -84,6 +90,8 @@ fn patterns() -> Option<&'static Patterns> {
             en_left: Regex::new(en_left).ok()?,
             en_name: Regex::new(&en_name).ok()?,
             en_last_first: Regex::new(&en_last_first).ok()?,
+            en_initial: Regex::new(r"(?-u:\b)[A-Z]\.[ \t]?([A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?)(?-u:\b)").ok()?,
+            en_given_is: Regex::new(r"(?-u:\b)([A-Z][a-z]+) (?:is|was) an? \d{1,3}").ok()?,
         })
     })
     .as_ref()
@@ -174,6 +182,9 @@ const JA_FAMILY: &[&str] = &[
     "姪",
     "甥",
 ];
+/// The last characters of the family terms, a cheap test before looking for one.
+const JA_FAMILY_LAST: &[char] =
+    &['妻', '夫', '者', '男', '女', '子', '娘', '母', '父', '兄', '弟', '姉', '妹', '孫', '嫁', '婿', '姪', '甥'];
 /// Honorifics and role words that may follow a name directly (the name ends before them).
 const JA_HONORIFICS: &[&str] = &[
     "様",
@@ -202,10 +213,48 @@ const JA_HONORIFICS: &[&str] = &[
     "師長",
     "技師",
     "薬剤師",
+    "(PT)",
+    "(OT)",
+    "(ST)",
+    "(MSW)",
+    "(Ns)",
+    "(Dr)",
+    "(CM)",
+    "(医師)",
+    "(看護師)",
+    "(薬剤師)",
+    "(ケアマネ",
 ];
 /// Honorifics strong enough to make a lone lexicon surname a name (様 is handled apart).
-const JA_STRONG: &[&str] =
-    &["さん", "君", "くん", "ちゃん", "先生", "氏", "殿", "医師", "御侍史", "御机下", "侍史", "看護師", "Ns", "Dr"];
+const JA_STRONG: &[&str] = &[
+    "さん",
+    "君",
+    "くん",
+    "ちゃん",
+    "先生",
+    "氏",
+    "殿",
+    "医師",
+    "御侍史",
+    "御机下",
+    "侍史",
+    "看護師",
+    "Ns",
+    "Dr",
+    "(PT)",
+    "(OT)",
+    "(ST)",
+    "(MSW)",
+    "(Ns)",
+    "(Dr)",
+    "(CM)",
+    "(医師)",
+    "(看護師)",
+    "(薬剤師)",
+    "(ケアマネ",
+];
+/// Honorifics used with a given name alone (翔太くん, 健二さん, 美咲ちゃん).
+const JA_GIVEN_HONORIFICS: &[&str] = &["さん", "くん", "君", "ちゃん", "様", "さま"];
 /// Words before 様 that are not names (patient-sama, wife-sama) and "-like" nouns.
 const NOT_NAMES: &[&str] = &[
     "患者",
@@ -298,9 +347,16 @@ impl Text {
             Some(_) => true,
         }
     }
-    /// Whether a kanji name may start at `i` without a context before it.
+    /// Whether a kanji name may start at `i` without a context before it: not glued to a kanji,
+    /// unless that kanji ends a family term (長女森田 久美子さん).
     fn kanji_start_ok(&self, i: usize) -> bool {
-        i == 0 || !is_kanji(self.cs[i - 1])
+        i == 0
+            || !is_kanji(self.cs[i - 1])
+            || (JA_FAMILY_LAST.contains(&self.cs[i - 1])
+                && JA_FAMILY.iter().any(|f| {
+                    let n = f.chars().count();
+                    i >= n && self.starts_with(i - n, f)
+                }))
     }
 }
 
@@ -360,18 +416,31 @@ fn ja_kanji_at(t: &Text, p: usize, in_context: bool) -> Option<(usize, usize, bo
             }
         }
         // In a context, an unknown given name: a short kanji/hiragana run up to a boundary.
-        if in_context && t.honorific_at(g0).is_none() && !JA_NOT_GIVEN.iter().any(|w| t.starts_with(g0, w)) {
+        if (in_context || spaced) && t.honorific_at(g0).is_none() && !JA_NOT_GIVEN.iter().any(|w| t.starts_with(g0, w))
+        {
             let mut e = g0;
-            while e < t.cs.len() && e - g0 < 4 && (is_kanji(t.cs[e]) || (is_hiragana(t.cs[e]) && spaced)) {
+            // After a space the given name may be kana (佐々木 トメ様).
+            let kana_given = spaced && t.at(g0).is_some_and(is_kana);
+            while e < t.cs.len()
+                && e - g0 < 4
+                && (is_kanji(t.cs[e]) || (is_kana(t.cs[e]) && spaced) || (kana_given && is_kana(t.cs[e])))
+            {
                 if e > g0 && t.honorific_at(e).is_some() {
                     break;
                 }
                 e += 1;
             }
-            if e > g0
+            // `術者：久保 助手：…`: a word before a colon is the next label, not a given name.
+            let next_label = matches!(t.at(e), Some(':' | '：'));
+            let in_ctx_ok = in_context
+                && !next_label
                 && ((e - g0 <= 3 && t.kanji_end_ok(e) && !t.at(e).is_some_and(is_hiragana))
-                    || t.honorific_at(e).is_some())
-            {
+                    || t.honorific_at(e).is_some());
+            // Without a context: `高橋 恵子様`, a spaced given name the lexicon lacks, before an honorific.
+            let honorific_ok = !in_context
+                && e - g0 <= 3
+                && t.honorific_at(e).is_some_and(|h| JA_STRONG.contains(&h) || h == "様" || h == "さま");
+            if e > g0 && (in_ctx_ok || honorific_ok) {
                 // After a space the given name is sure; glued to the surname it is a guess.
                 consider((e, se, spaced), &mut best);
             }
@@ -442,6 +511,42 @@ fn ja_kana_at(t: &Text, p: usize, in_context: bool) -> Option<(usize, usize)> {
     None
 }
 
+/// `Dr 鈴木/田中`, `助手：菅野、宮崎`: more surnames listed after a name found in a context.
+fn list_continuation(t: &Text, mut e: usize, out: &mut Vec<Found>) {
+    while matches!(t.at(e), Some('/' | '、' | '・' | ',')) {
+        let mut q = e + 1;
+        while t.at(q) == Some(' ') {
+            q += 1;
+        }
+        if !t.at(q).is_some_and(is_kanji) {
+            return;
+        }
+        let Some((ne, se, true)) = ja_kanji_at(t, q, false) else { return };
+        out.push(Found { start: q, end: ne, conf: 0.8, surname_end: se });
+        e = ne;
+    }
+}
+
+/// A given name from the lexicon alone at `p` (2–4 kanji or kanji + hiragana), ending at a word
+/// boundary. Family terms (息子, 長女) and words before 様 that are not names are excluded.
+fn ja_given_at(t: &Text, p: usize) -> Option<usize> {
+    let lex = lexicon();
+    (2..=4).rev().find_map(|gl| {
+        let e = p + gl;
+        if e > t.cs.len() || !t.cs[p..e].iter().all(|&c| is_kanji(c) || is_hiragana(c)) || !is_kanji(t.cs[p]) {
+            return None;
+        }
+        let g = t.slice(p, e);
+        let word_end = t.kanji_end_ok(e) && !t.at(e).is_some_and(is_hiragana) || t.honorific_at(e).is_some();
+        (lex.ja_given.contains(g.as_str())
+            && word_end
+            && !JA_FAMILY.contains(&g.as_str())
+            && !NOT_NAMES.contains(&g.as_str())
+            && !lex.ja_surnames.contains(g.as_str()))
+        .then_some(e)
+    })
+}
+
 /// Romaji in passport order (YAMADA TARO) or Western order (Taro Yamada) after a context.
 fn romaji_at(t: &Text, p: usize) -> Option<usize> {
     let word = |i: usize| {
@@ -486,6 +591,10 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
         if is_kanji(c) {
             if let Some((e, se, _)) = ja_kanji_at(t, p, true) {
                 out.push(Found { start: p, end: e, conf: 0.9, surname_end: se });
+                list_continuation(t, e, out);
+            } else if let Some(e) = ja_given_at(t, p) {
+                // 妻 恵美（70歳）: a family term before a given name alone.
+                out.push(Found { start: p, end: e, conf: 0.8, surname_end: e });
             }
         } else if is_kana(c) {
             if let Some((e, se)) = ja_kana_at(t, p, true) {
@@ -504,7 +613,8 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
     while i < n {
         let c = t.cs[i];
         if is_kanji(c) && t.kanji_start_ok(i) {
-            if let Some((e, se, lexical)) = ja_kanji_at(t, i, false) {
+            let at = ja_kanji_at(t, i, false);
+            if let Some((e, se, lexical)) = at {
                 let hon = t.honorific_at(e);
                 let name = t.slice(i, e);
                 let skip = NOT_NAMES.contains(&name.as_str());
@@ -520,7 +630,8 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
                     Some("様" | "さま") => {
                         let j = if t.at(e) == Some(' ') { e + 2 } else { e + 1 };
                         let after = t.at(j);
-                        if after.is_some_and(|c| is_kanji(c) || matches!(c, 'の' | 'な' | 'で')) {
+                        // A surname with its given name is a person whatever follows (高橋 恵子様面会).
+                        if e == se && after.is_some_and(|c| is_kanji(c) || matches!(c, 'の' | 'な' | 'で')) {
                             0.0
                         } else {
                             0.85
@@ -535,9 +646,47 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
                     continue;
                 }
             }
+            // 菊地の妻より電話: a surname owning a family member is a person.
+            if let Some((e, se, true)) = at
+                && e == se
+                && t.at(e) == Some('の')
+                && JA_FAMILY.iter().any(|f| t.starts_with(e + 1, f))
+                && !NOT_NAMES.contains(&t.slice(i, e).as_str())
+            {
+                out.push(Found { start: i, end: e, conf: 0.75, surname_end: e });
+                i = e;
+                continue;
+            }
+            // The rules below need a familiar honorific within a few chars: look for one first.
+            let honorific_soon = (i + 2..(i + 5).min(n)).any(|k| matches!(t.cs[k], 'さ' | 'く' | 'ち' | '君' | '様'));
+            if !honorific_soon {
+                i += 1;
+                continue;
+            }
+            // 悠真君, 陽菜ちゃん: 2–3 kanji before くん/ちゃん/君 are a child's given name, known or not.
+            let child = (2..=3).find(|&r| {
+                i + r <= n
+                    && t.cs[i..i + r].iter().all(|&c| is_kanji(c))
+                    && ["くん", "ちゃん", "君"].iter().any(|h| t.starts_with(i + r, h))
+            });
+            if let Some(run) = child
+                && !NOT_NAMES.contains(&t.slice(i, i + run).as_str())
+            {
+                out.push(Found { start: i, end: i + run, conf: 0.75, surname_end: i + run });
+                i += run;
+                continue;
+            }
+            // 翔太くん, 健二さん: a given name alone before a familiar honorific.
+            if let Some(e) = ja_given_at(t, i)
+                && t.honorific_at(e).is_some_and(|h| JA_GIVEN_HONORIFICS.contains(&h))
+            {
+                out.push(Found { start: i, end: e, conf: 0.75, surname_end: e });
+                i = e;
+                continue;
+            }
         } else if is_kana(c) && (i == 0 || !is_kana(t.cs[i - 1])) {
             if let Some((e, se)) = ja_kana_at(t, i, false) {
-                let bounded = t.at(e).is_none_or(|c| !is_kana(c));
+                let bounded = t.at(e).is_none_or(|c| !is_kana(c)) || t.honorific_at(e).is_some();
                 if bounded && e > se {
                     out.push(Found { start: i, end: e, conf: 0.6, surname_end: se });
                     i = e;
@@ -561,6 +710,37 @@ fn japanese(t: &Text, folded: &str, out: &mut Vec<Found>) {
 }
 
 // ---------------------------------------------------------------- English
+
+const EN_TITLES: &[&str] = &["Dr", "Mr", "Mrs", "Ms", "Miss", "Mx", "Prof"];
+const EN_RELATIVES: &[&str] = &[
+    "wife",
+    "husband",
+    "spouse",
+    "partner",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "uncle",
+    "niece",
+    "nephew",
+    "cousin",
+    "stepson",
+    "stepdaughter",
+    "fiance",
+    "fiancee",
+    "girlfriend",
+    "boyfriend",
+];
 
 const EN_STOP: &[&str] = &[
     "MD",
@@ -893,8 +1073,14 @@ fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
     };
     // Context starts (byte offsets where a name may begin).
     let mut ctx: HashSet<usize> = HashSet::new();
+    // Titles and relatives: the next capitalised word is a name even if no list has it (Dr. Okonkwo).
+    let mut strong_ctx: HashSet<usize> = HashSet::new();
     for m in pats.en_left.find_iter(folded) {
         ctx.insert(m.end());
+        let first: String = m.as_str().chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        if EN_TITLES.contains(&first.as_str()) || EN_RELATIVES.contains(&first.to_ascii_lowercase().as_str()) {
+            strong_ctx.insert(m.end());
+        }
     }
     // LAST, FIRST [M.]
     for c in pats.en_last_first.captures_iter(folded) {
@@ -920,6 +1106,28 @@ fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
             push(out, m.start(), end, if in_ctx { 0.9 } else { 0.75 });
         }
     }
+    // An initial and a surname: `J. Patel, MD`, `T. Yamada`.
+    for c in pats.en_initial.captures_iter(folded) {
+        let (Some(m), Some(sur)) = (c.get(0), c.get(1)) else { continue };
+        let credential = [", MD", ", RN", ", NP", ", PA", ", DO", ", PhD", " MD", " RN"]
+            .iter()
+            .any(|x| folded[m.end()..].starts_with(x));
+        let known = is_surname(sur.as_str()) && !is_stop(sur.as_str());
+        // `102 F. Right lower lobe`: a unit after a number, not an initial.
+        if folded[..m.start()].trim_end().ends_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if (known || credential || ctx.contains(&m.start())) && !eponym_after(folded, m.end()) {
+            push(out, m.start(), m.end(), 0.75);
+        }
+    }
+    // `Kevin is a 34 yo runner`: a known given name as the subject of the patient's age.
+    for c in pats.en_given_is.captures_iter(folded) {
+        let Some(g) = c.get(1) else { continue };
+        if is_given(g.as_str()) && !is_stop(g.as_str()) {
+            push(out, g.start(), g.end(), 0.75);
+        }
+    }
     // Runs of capitalised words.
     for m in pats.en_name.find_iter(folded) {
         let ws = words(m.as_str(), m.start());
@@ -935,6 +1143,10 @@ fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
             let mut j = i;
             while j < ws.len() && (ws[j].2 || (j == i && ctx_start) || !is_stop(&folded[ws[j].0..ws[j].1])) && j - i < 4
             {
+                // `Niece Barbara Collins`: a context word inside the run starts the name.
+                if j > i && ctx.contains(&ws[j].0) {
+                    break;
+                }
                 j += 1;
                 if folded[ws[j - 1].1..].starts_with(':') {
                     break;
@@ -958,7 +1170,7 @@ fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
             }
             if in_ctx {
                 // A context: the run is a name if one of its words is in the lists or it has two words.
-                if part.len() > 1 || first_given || is_surname(part[0]) {
+                if part.len() > 1 || first_given || is_surname(part[0]) || strong_ctx.contains(&s) {
                     push(out, s, e, 0.9);
                 }
             } else if part.len() > 1 && first_given && last_sur && !all_caps {
@@ -972,6 +1184,7 @@ fn english(t: &Text, folded: &str, out: &mut Vec<Found>) {
 /// Later bare mentions of names already found in the note.
 fn propagate(t: &Text, folded: &str, found: &[Found], out: &mut Vec<Found>) {
     let mut keys: HashSet<Vec<char>> = HashSet::new();
+    let mut given_keys: HashSet<Vec<char>> = HashSet::new();
     for f in found {
         let full = &t.cs[f.start..f.end];
         keys.insert(full.to_vec());
@@ -986,9 +1199,17 @@ fn propagate(t: &Text, folded: &str, found: &[Found], out: &mut Vec<Found>) {
         } else if f.surname_end < f.end && sur.iter().all(|&c| is_kanji(c)) {
             keys.insert(sur.to_vec());
         }
+        // 上野 ひかり → later `ひかりちゃん`: the given name alone, but only before an honorific.
+        if !ascii && let Some(sp) = full.iter().position(|&c| c == ' ') {
+            let given = &full[sp + 1..];
+            if given.len() >= 2 {
+                given_keys.insert(given.to_vec());
+            }
+        }
     }
     let n = t.cs.len();
-    for key in keys {
+    let keys = keys.into_iter().map(|k| (k, false)).chain(given_keys.into_iter().map(|k| (k, true)));
+    for (key, needs_honorific) in keys {
         let k = key.len();
         if k == 0 {
             continue;
@@ -1002,7 +1223,9 @@ fn propagate(t: &Text, folded: &str, found: &[Found], out: &mut Vec<Found>) {
                 continue;
             }
             let (prev, next) = (if i > 0 { Some(t.cs[i - 1]) } else { None }, t.at(i + k));
-            let ok = if ascii {
+            let ok = if needs_honorific {
+                !prev.is_some_and(|c| is_kanji(c) || is_kana(c)) && t.honorific_at(i + k).is_some()
+            } else if ascii {
                 !prev.is_some_and(|c| c.is_ascii_alphanumeric()) && !next.is_some_and(|c| c.is_ascii_alphanumeric())
             } else if kanji {
                 !prev.is_some_and(is_kanji)
@@ -1146,6 +1369,33 @@ mod tests {
         has("Name: HOLLAND, MARIE\nDOB", &["HOLLAND, MARIE"]);
         has("Spoke with his wife, Janet Pruitt, by phone.", &["Janet Pruitt"]);
         has("Seen today with Dennis Crawford present.", &["Dennis Crawford"]);
+    }
+
+    #[test]
+    fn japanese_names_without_labels() {
+        has("記載者　佐野\n", &["佐野"]);
+        has("回診：Dr 鈴木/田中、Ns 松本", &["鈴木", "田中", "松本"]);
+        has("術者：久保　助手：菅野、宮崎", &["久保", "菅野", "宮崎"]);
+        assert!(!names("術者：久保　助手：菅野").iter().any(|n| n.contains("助手")));
+        has("朝には翔太くん解熱。長男の健二さんが面会。", &["翔太", "健二"]);
+        has("孫 悠真君", &["悠真"]);
+        has("妻 恵美（70歳）", &["恵美"]);
+        has("妻の高橋 恵子様面会", &["高橋 恵子"]);
+        has("本日、長女森田 久美子さんが来院", &["森田 久美子"]);
+        has("利用者 佐々木 トメ様", &["佐々木 トメ"]);
+        has("やまもと はるかさん（5歳）", &["やまもと はるか"]);
+        has("菊地の妻より電話あり", &["菊地"]);
+        has("当院 後藤（PT）", &["後藤"]);
+    }
+
+    #[test]
+    fn english_initials_and_contexts() {
+        has("J. Patel, MD", &["J. Patel"]);
+        has("主治医 T. Yamada と同姓", &["T. Yamada"]);
+        has("Niece Barbara Collins notified.", &["Barbara Collins"]);
+        has("HPI: Kevin is a 34 yo runner", &["Kevin"]);
+        has("SW Tina, pharmacist Jenna and sitter Amber", &["Tina", "Jenna", "Amber"]);
+        none("T 102 F. Right lower lobe infiltrate.");
     }
 
     #[test]
