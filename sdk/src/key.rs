@@ -33,6 +33,8 @@ pub enum Purpose {
     DateOffset,
     /// Other values replaced by keyed surrogates (accession numbers, study IDs…).
     Surrogate,
+    /// The key that seals a records run's pseudonym → local ID mapping (never a pseudonym).
+    MappingKey,
 }
 
 impl Purpose {
@@ -42,6 +44,7 @@ impl Purpose {
             Purpose::PatientPseudonym => "patient-pseudonym",
             Purpose::DateOffset => "date-offset",
             Purpose::Surrogate => "surrogate",
+            Purpose::MappingKey => "mapping-key",
         }
     }
 }

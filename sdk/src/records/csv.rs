@@ -1,0 +1,337 @@
+//! Streaming CSV / TSV pseudonymization.
+//!
+//! [`CsvPseudonymizer`] is a push parser: the caller feeds byte chunks of any size (the CLI from
+//! a file, the browser from a `Blob` slice) and receives output bytes as rows complete, so
+//! memory stays bounded by the chunk size and the longest row, whatever the file's length. The
+//! header row decides each column's plan once (policy, then column-name rules); each row is then
+//! a loop over plans. Rows whose field count differs from the header's, or that contain bytes
+//! the encoding cannot read, are not written: a shifted column could put a name where a
+//! diagnosis is expected. They are reported with their line and the run goes on.
+//!
+//! Output: UTF-8 (no BOM), the input's delimiter, `\n` line ends, RFC 4180 quoting.
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+use crate::address::coarsen_address;
+use crate::key::ProjectKey;
+
+use super::decode::StreamDecoder;
+use super::policy::{Action, ColumnPlan, DecidedBy, Policy, Role};
+use super::report::{ColumnReport, RecordReport};
+use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
+use super::{Output, RecordError};
+
+/// Pseudonymizes one CSV/TSV stream.
+pub struct CsvPseudonymizer {
+    policy: Policy,
+    keyed: Keyed,
+    decoder: StreamDecoder,
+    scratch: String,
+    /// Decoded text not yet consumed by the parser.
+    pending: Vec<u8>,
+    reader: Option<Reader>,
+    delimiter: u8,
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    field_len: usize,
+    ends_len: usize,
+    plans: Option<Vec<ColumnPlan>>,
+    report: RecordReport,
+    next_line: u64,
+    blank_lines: u64,
+    has_free_text: bool,
+}
+
+impl CsvPseudonymizer {
+    /// `source` names the input in the report; `collect_mapping` keeps pseudonym → local ID.
+    pub fn new(key: &ProjectKey, policy: &Policy, source: &str, collect_mapping: bool) -> Result<Self, RecordError> {
+        policy.validate()?;
+        let format = if source.to_ascii_lowercase().ends_with(".tsv") { "tsv" } else { "csv" };
+        Ok(CsvPseudonymizer {
+            keyed: Keyed::new(key, &policy.issuer, collect_mapping),
+            decoder: StreamDecoder::new(policy.encoding),
+            policy: policy.clone(),
+            scratch: String::new(),
+            pending: Vec::new(),
+            reader: None,
+            delimiter: b',',
+            fields: vec![0; 4096],
+            ends: vec![0; 64],
+            field_len: 0,
+            ends_len: 0,
+            plans: None,
+            report: RecordReport::new(source, format),
+            next_line: 1,
+            blank_lines: 0,
+            has_free_text: false,
+        })
+    }
+
+    /// Feeds the next chunk of input; completed rows are appended to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        self.decoder.push(chunk, &mut self.scratch);
+        self.pending.extend_from_slice(self.scratch.as_bytes());
+        self.scratch.clear();
+        self.parse(out, false);
+    }
+
+    /// Ends the input: the last row is written and the report is returned with the mapping.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Output, RecordError> {
+        self.decoder.finish(&mut self.scratch);
+        self.pending.extend_from_slice(self.scratch.as_bytes());
+        self.parse(out, true);
+        if self.plans.is_none() {
+            return Err(RecordError::NoHeader { input: self.report.source });
+        }
+        if self.blank_lines > 0 {
+            self.report.warnings.push(format!("{} blank lines skipped", self.blank_lines));
+        }
+        self.report.encoding = self.decoder.encoding().map(str::to_string);
+        Ok(Output { report: self.report, mapping: self.keyed.take_mapping() })
+    }
+
+    /// The report so far (rows and columns), e.g. for a progress display.
+    pub fn report(&self) -> &RecordReport {
+        &self.report
+    }
+
+    fn parse(&mut self, out: &mut Vec<u8>, last: bool) {
+        if self.reader.is_none() && !self.start_reader(last) {
+            return;
+        }
+        let Some(mut reader) = self.reader.take() else { return };
+        let pending = std::mem::take(&mut self.pending);
+        let mut pos = 0;
+        loop {
+            let input = &pending[pos..];
+            if input.is_empty() && !last {
+                break;
+            }
+            let (result, nin, nout, nend) =
+                reader.read_record(input, &mut self.fields[self.field_len..], &mut self.ends[self.ends_len..]);
+            pos += nin;
+            self.field_len += nout;
+            self.ends_len += nend;
+            match result {
+                ReadRecordResult::InputEmpty if !last => break,
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::Record => {
+                    let line = self.next_line;
+                    self.next_line = reader.line(); // csv-core counts lines from 1
+                    self.record(line, out);
+                    self.field_len = 0;
+                    self.ends_len = 0;
+                }
+                ReadRecordResult::End => break,
+            }
+        }
+        self.pending = pending;
+        self.pending.drain(..pos);
+        self.reader = Some(reader);
+    }
+
+    /// Chooses the delimiter (policy, else the header line's tabs vs commas vs semicolons).
+    fn start_reader(&mut self, last: bool) -> bool {
+        let delimiter = match self.policy.delimiter {
+            Some(d) => d as u8,
+            None => {
+                let Some(end) = self.pending.iter().position(|&b| b == b'\n').or(last.then_some(self.pending.len()))
+                else {
+                    return false;
+                };
+                let line = &self.pending[..end];
+                let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+                let (tabs, commas, semis) = (count(b'\t'), count(b','), count(b';'));
+                if tabs > commas && tabs >= semis {
+                    b'\t'
+                } else if semis > commas {
+                    b';'
+                } else {
+                    b','
+                }
+            }
+        };
+        if delimiter == b'\t' {
+            self.report.format = "tsv".into();
+        }
+        self.delimiter = delimiter;
+        self.reader = Some(ReaderBuilder::new().delimiter(delimiter).build());
+        true
+    }
+
+    fn record(&mut self, line: u64, out: &mut Vec<u8>) {
+        let mut values: Vec<&str> = Vec::with_capacity(self.ends_len);
+        let mut start = 0;
+        for &end in &self.ends[..self.ends_len] {
+            values.push(std::str::from_utf8(&self.fields[start..end]).unwrap_or("\u{fffd}"));
+            start = end;
+        }
+        if values.len() == 1 && values[0].is_empty() {
+            self.blank_lines += 1;
+            return;
+        }
+        let Some(plans) = self.plans.as_ref() else {
+            let header: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+            return self.start(&header, out);
+        };
+        self.report.rows_in += 1;
+        if values.len() != plans.len() {
+            let reason = format!("{} fields where the header has {}: row not written", values.len(), plans.len());
+            return self.report.bad(line, reason);
+        }
+        if self.decoder.had_errors() && values.iter().any(|v| v.contains('\u{fffd}')) {
+            let enc = self.decoder.encoding().unwrap_or("the encoding");
+            let reason = format!("bytes that are not valid {enc} (wrong encoding setting?): row not written");
+            return self.report.bad(line, reason);
+        }
+        let known = self.has_free_text.then(|| row_hints(plans, &values).build());
+        let mut first = true;
+        for ((plan, value), col) in plans.iter().zip(&values).zip(self.report.columns.iter_mut()) {
+            if plan.action == Action::Remove {
+                col.values += u64::from(!value.trim().is_empty());
+                continue;
+            }
+            let new = transform(plan, value, &mut self.keyed, known.as_ref(), col);
+            if !first {
+                out.push(self.delimiter);
+            }
+            first = false;
+            write_field(out, &new, self.delimiter);
+        }
+        out.push(b'\n');
+        self.report.rows_out += 1;
+    }
+
+    /// The header row: plans every column, writes the kept names.
+    fn start(&mut self, header: &[String], out: &mut Vec<u8>) {
+        let mut plans = Vec::with_capacity(header.len());
+        for name in header {
+            // validate() checked every named column; an unnamed one cannot fail.
+            let plan = self.policy.plan(name).unwrap_or_else(|_| ColumnPlan {
+                name: name.clone(),
+                role: Role::Keep,
+                action: Action::Remove,
+                address: self.policy.address,
+                namespace: "linkage".into(),
+                decided_by: DecidedBy::Policy,
+            });
+            plans.push(plan);
+        }
+        for name in self.policy.columns.keys() {
+            if !plans.iter().any(|p| p.name == name.trim()) {
+                self.report.warnings.push(format!("the policy names column '{name}', which the file does not have"));
+            }
+        }
+        if !plans.iter().any(|p| p.role == Role::PatientId) {
+            self.report.warnings.push("no patient-id column: rows carry no patient pseudonym".into());
+        }
+        self.has_free_text = plans.iter().any(|p| p.action == Action::Redact);
+        self.report.columns = plans
+            .iter()
+            .map(|p| ColumnReport {
+                name: p.name.clone(),
+                role: p.role,
+                action: p.action,
+                decided_by: p.decided_by.clone(),
+                values: 0,
+                removed_unreadable: 0,
+                text_replacements: 0,
+            })
+            .collect();
+        let kept: Vec<&ColumnPlan> = plans.iter().filter(|p| p.action != Action::Remove).collect();
+        for (i, p) in kept.iter().enumerate() {
+            if i > 0 {
+                out.push(self.delimiter);
+            }
+            write_field(out, &p.name, self.delimiter);
+        }
+        out.push(b'\n');
+        self.plans = Some(plans);
+    }
+}
+
+/// One value through its column's plan (never called for removed columns).
+fn transform(
+    plan: &ColumnPlan,
+    value: &str,
+    keyed: &mut Keyed,
+    known: Option<&crate::scrub::KnownIdentifiers>,
+    col: &mut ColumnReport,
+) -> String {
+    if value.trim().is_empty() {
+        return value.to_string();
+    }
+    let unreadable = |col: &mut ColumnReport| {
+        col.removed_unreadable += 1;
+        String::new()
+    };
+    match plan.action {
+        Action::Keep => {
+            col.values += 1;
+            value.to_string()
+        }
+        Action::Pseudonymize => {
+            col.values += 1;
+            match plan.role {
+                Role::PatientId => keyed.patient(value),
+                _ => keyed.surrogate(&plan.namespace, value),
+            }
+        }
+        Action::Coarsen => match coarsen_address(value, plan.address) {
+            Some(a) => {
+                col.values += 1;
+                a
+            }
+            None => unreadable(col),
+        },
+        Action::YearMonth | Action::Year => match transform_date(value, plan.action) {
+            Some(d) => {
+                col.values += 1;
+                d
+            }
+            None => unreadable(col),
+        },
+        Action::Redact => {
+            col.values += 1;
+            let empty = crate::scrub::IdentifierSet::default().build(&[]);
+            let (text, n) = redact_free_text(value, known.unwrap_or(&empty));
+            col.text_replacements += n as u64;
+            text
+        }
+        Action::Remove => String::new(),
+    }
+}
+
+/// The row's identifying values, to find in its free text.
+fn row_hints(plans: &[ColumnPlan], values: &[&str]) -> RecordHints {
+    let mut hints = RecordHints::default();
+    for (plan, value) in plans.iter().zip(values) {
+        match plan.role {
+            Role::DirectIdentifier => hints.add_name(value),
+            Role::PatientId | Role::IndividualCode | Role::Financial | Role::Linkage | Role::Address => {
+                hints.add_value(value)
+            }
+            _ => {}
+        }
+    }
+    hints
+}
+
+/// Writes one field, quoted when it holds the delimiter, a quote or a line break.
+pub(crate) fn write_field(out: &mut Vec<u8>, value: &str, delimiter: u8) {
+    let needs_quotes = value.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    if !needs_quotes {
+        out.extend_from_slice(value.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for b in value.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
