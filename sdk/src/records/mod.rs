@@ -20,11 +20,11 @@
 mod csv;
 pub mod decode;
 // pub mod fhir;
-// pub mod hl7;
+pub mod hl7;
 pub mod mapping;
 pub mod policy;
 pub mod report;
-// pub mod ssmix2;
+pub mod ssmix2;
 pub mod values;
 
 use std::collections::BTreeMap;
