@@ -77,7 +77,16 @@ const SEGMENTS: &[SegmentRules] = {
         (
             "PV1",
             Keep,
-            &[(5, Remove), (7, Remove), (8, Remove), (9, Remove), (17, Remove), (19, Linkage), (50, Linkage), (52, Remove)],
+            &[
+                (5, Remove),
+                (7, Remove),
+                (8, Remove),
+                (9, Remove),
+                (17, Remove),
+                (19, Linkage),
+                (50, Linkage),
+                (52, Remove),
+            ],
         ),
         ("PV2", Keep, &[(13, Remove), (23, Remove)]),
         (
@@ -272,7 +281,10 @@ fn process_segment(
     let fields: Vec<&str> = segment.split(seps.field).collect();
     let name = fields[0];
     if name.len() != 3 || !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a segment name: segment not written", name.chars().take(8).collect::<String>()));
+        return Err(format!(
+            "'{}' is not a segment name: segment not written",
+            name.chars().take(8).collect::<String>()
+        ));
     }
     let Some(rules) = rules_for(name) else {
         if fields.len() > 1 {
@@ -383,7 +395,8 @@ fn apply(
             }
         }
         Rule::Address => {
-            let action = if policy.address == crate::address::AddressPolicy::Remove { Action::Remove } else { Action::Coarsen };
+            let action =
+                if policy.address == crate::address::AddressPolicy::Remove { Action::Remove } else { Action::Coarsen };
             let col = tally.count(field, Role::Address, action);
             let mut unreadable = 0;
             let out = reps(&mut |rep| {
@@ -535,7 +548,8 @@ ZPI|1|秘密^情報\r";
         assert_eq!(pid[3].split('~').next(), Some(format!("{expected}^^^KAKOU^PI").as_str()));
         assert_eq!((pid[5].as_str(), pid[7].as_str(), pid[8].as_str()), ("", "19800101", "F"));
         assert_eq!(pid[11], "^^千代田区^東京都^^^H");
-        for gone in ["内閣", "花子", "ハナコ", "1234567890", "99887766", "5678", "永田町", "12345678", "医師", "秘密", "U0012"]
+        for gone in
+            ["内閣", "花子", "ハナコ", "1234567890", "99887766", "5678", "永田町", "12345678", "医師", "秘密", "U0012"]
         {
             assert!(!out.contains(gone), "{gone} left: {out}");
         }

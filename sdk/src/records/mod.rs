@@ -19,7 +19,7 @@
 
 mod csv;
 pub mod decode;
-// pub mod fhir;
+pub mod fhir;
 pub mod hl7;
 pub mod mapping;
 pub mod policy;

@@ -295,7 +295,8 @@ impl Policy {
     /// The treatment of column `name` (header text, trimmed).
     pub fn plan(&self, name: &str) -> Result<ColumnPlan, PolicyError> {
         let name = name.trim().trim_start_matches('\u{feff}');
-        let spec = self.columns.get(name).or_else(|| self.columns.iter().find(|(k, _)| k.trim() == name).map(|(_, v)| v));
+        let spec =
+            self.columns.get(name).or_else(|| self.columns.iter().find(|(k, _)| k.trim() == name).map(|(_, v)| v));
         let (role, action, address, namespace, decided_by) = match spec {
             Some(ColumnSpec::Role(role)) => (*role, None, None, None, DecidedBy::Policy),
             Some(ColumnSpec::Detailed(d)) => (d.role, d.action, d.address, d.namespace.clone(), DecidedBy::Policy),
@@ -334,7 +335,18 @@ const NAME_RULES: &[(Role, &str, &[&str], &[&str])] = &[
     (
         Role::IndividualCode,
         "an individual identification code (My Number, insurance, passport, licence, pension)",
-        &["マイナンバー", "個人番号", "被保険者", "保険者番号", "保険証", "記号番号", "旅券", "パスポート", "免許", "年金"],
+        &[
+            "マイナンバー",
+            "個人番号",
+            "被保険者",
+            "保険者番号",
+            "保険証",
+            "記号番号",
+            "旅券",
+            "パスポート",
+            "免許",
+            "年金",
+        ],
         &["mynumber", "insurance", "insured", "passport", "license", "licence", "pension", "ssn"],
     ),
     (
@@ -430,7 +442,8 @@ mod tests {
         ] {
             assert_eq!(identifying_column_name(name).map(|r| r.0), Some(role), "{name}");
         }
-        for name in ["病名", "体重", "血圧", "valid", "性別", "受診日", "diagnosis", "weight_kg", "生年月日"] {
+        for name in ["病名", "体重", "血圧", "valid", "性別", "受診日", "diagnosis", "weight_kg", "生年月日"]
+        {
             assert_eq!(identifying_column_name(name), None, "{name}");
         }
     }
@@ -446,7 +459,8 @@ mod tests {
         assert_eq!((id.role, id.action, id.decided_by), (Role::PatientId, Action::Pseudonymize, DecidedBy::Policy));
         assert_eq!(p.plan("住所").unwrap().address, AddressPolicy::Prefecture);
         assert_eq!(p.plan("生年月日").unwrap().action, Action::Keep); // unnamed, not identifying
-        let bad: Policy = serde_json::from_str(r#"{"columns":{"My Number":{"role":"individual-code","action":"keep"}}}"#).unwrap();
+        let bad: Policy =
+            serde_json::from_str(r#"{"columns":{"My Number":{"role":"individual-code","action":"keep"}}}"#).unwrap();
         assert!(matches!(bad.validate(), Err(PolicyError::ActionNotAllowed { .. })));
         assert!(serde_json::from_str::<Policy>(r#"{"adress":"prefecture"}"#).is_err(), "misspelt keys are errors");
     }

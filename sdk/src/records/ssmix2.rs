@@ -40,7 +40,8 @@ pub fn parse_path(path: &str) -> Result<StoragePath, RecordError> {
         return Err(err("expected …/ID[0..3]/ID[3..6]/ID/date/data-type/file"));
     }
     let n = parts.len();
-    let (h1, h2, id, date, data_type, file) = (parts[n - 6], parts[n - 5], parts[n - 4], parts[n - 3], parts[n - 2], parts[n - 1]);
+    let (h1, h2, id, date, data_type, file) =
+        (parts[n - 6], parts[n - 5], parts[n - 4], parts[n - 3], parts[n - 2], parts[n - 1]);
     let fields: Vec<&str> = file.split('_').collect();
     if fields.len() < 4 {
         return Err(err("the file name has fewer than 4 '_'-separated fields"));
@@ -79,7 +80,8 @@ pub fn map_path(path: &str, keyed: &mut Keyed) -> Result<String, RecordError> {
     {
         *order = keyed.surrogate("linkage", order);
     }
-    let file = [pseudonym.clone(), p.date.clone(), p.data_type.clone()].into_iter().chain(rest).collect::<Vec<_>>().join("_");
+    let file =
+        [pseudonym.clone(), p.date.clone(), p.data_type.clone()].into_iter().chain(rest).collect::<Vec<_>>().join("_");
     let mut out = p.prefix.clone();
     out.extend([
         prefix_chars(&pseudonym, 0, 3),
@@ -101,7 +103,8 @@ mod tests {
     fn a_standard_storage_path_is_rewritten_with_the_pseudonym() {
         let key = ProjectKey::from_bytes([5; 32]);
         let mut keyed = Keyed::new(&key, "", true);
-        let path = "ssmix2/123/456/1234567890/20240401/OMP-01/1234567890_20240401_OMP-01_ORD0001_20240401120000000_01_1";
+        let path =
+            "ssmix2/123/456/1234567890/20240401/OMP-01/1234567890_20240401_OMP-01_ORD0001_20240401120000000_01_1";
         let out = map_path(path, &mut keyed).unwrap();
         let p = keyed.patient("1234567890");
         let order = keyed.surrogate("linkage", "ORD0001");

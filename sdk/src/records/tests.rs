@@ -101,7 +101,8 @@ fn cp932_input_is_detected_and_written_as_utf8() {
 fn ragged_rows_and_bad_bytes_are_reported_with_their_line_and_the_rest_continues() {
     let mut input = "ID,病名,メモ\n1,a,x\n2,b\n3,c,z,extra\n\n4,\"multi\nline\",w\n".as_bytes().to_vec();
     input.extend_from_slice(b"5,\xff\xfe,w\n6,f,y\n");
-    let policy: Policy = serde_json::from_str(r#"{"encoding":"utf-8","columns":{"ID":"patient-id","メモ":"keep"}}"#).unwrap();
+    let policy: Policy =
+        serde_json::from_str(r#"{"encoding":"utf-8","columns":{"ID":"patient-id","メモ":"keep"}}"#).unwrap();
     let (out, output) = run(&policy, &input, 3);
     let report = &output.report;
     assert_eq!((report.rows_in, report.rows_out, report.rows_bad), (6, 3, 3));
@@ -115,10 +116,9 @@ fn ragged_rows_and_bad_bytes_are_reported_with_their_line_and_the_rest_continues
 #[test]
 fn quoting_tsv_and_free_text_redaction_with_the_rows_own_identifiers() {
     let input = "ID\t氏名\t所見\n77\t\"佐藤 一郎\"\t佐藤一郎さん、\"発熱\"あり、連絡先 090-1111-2222\n";
-    let policy: Policy = serde_json::from_str(
-        r#"{"columns":{"ID":"patient-id","氏名":"direct-identifier","所見":"free-text"}}"#,
-    )
-    .unwrap();
+    let policy: Policy =
+        serde_json::from_str(r#"{"columns":{"ID":"patient-id","氏名":"direct-identifier","所見":"free-text"}}"#)
+            .unwrap();
     let (out, output) = run(&policy, input.as_bytes(), 4);
     assert_eq!(output.report.format, "tsv");
     assert!(!out.contains("佐藤") && !out.contains("090-1111-2222") && !out.contains("\t77\t"), "{out}");

@@ -19,6 +19,7 @@ const CACHE_LIMIT: usize = 1 << 16;
 
 /// Keyed replacements for one run, and the pseudonym → local ID mapping if asked for.
 pub struct Keyed {
+    key: ProjectKey,
     patients: Pseudonymizer,
     surrogates: Pseudonymizer,
     issuer: String,
@@ -29,6 +30,7 @@ pub struct Keyed {
 impl Keyed {
     pub fn new(key: &ProjectKey, issuer: &str, collect_mapping: bool) -> Self {
         Keyed {
+            key: key.clone(),
             patients: Pseudonymizer::new(key, Purpose::PatientPseudonym),
             surrogates: Pseudonymizer::new(key, Purpose::Surrogate),
             issuer: issuer.to_string(),
@@ -58,6 +60,15 @@ impl Keyed {
     /// value in the same namespace always gives the same surrogate.
     pub fn surrogate(&self, namespace: &str, value: &str) -> String {
         format!("KL{}", self.surrogates.pseudonym(&format!("records/{namespace}"), value.trim(), 14))
+    }
+
+    /// A keyed UUID (version-4 layout) for a value that must stay a UUID (`urn:uuid:` in FHIR).
+    pub fn uuid(&self, namespace: &str, value: &str) -> String {
+        let mut b = self.key.mac(Purpose::Surrogate, &[b"records/uuid", namespace.as_bytes(), value.as_bytes()]);
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
+        format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
     }
 
     /// Takes the mapping collected so far (pseudonym → local ID).
