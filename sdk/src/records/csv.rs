@@ -37,7 +37,9 @@ pub struct CsvPseudonymizer {
     ends_len: usize,
     plans: Option<Vec<ColumnPlan>>,
     report: RecordReport,
-    next_line: u64,
+    /// Line breaks consumed so far and the last byte consumed: a record's line in the report.
+    newlines: u64,
+    last_byte: u8,
     blank_lines: u64,
     has_free_text: bool,
 }
@@ -61,7 +63,8 @@ impl CsvPseudonymizer {
             ends_len: 0,
             plans: None,
             report: RecordReport::new(source, format),
-            next_line: 1,
+            newlines: 0,
+            last_byte: b'\n',
             blank_lines: 0,
             has_free_text: false,
         })
@@ -109,6 +112,11 @@ impl CsvPseudonymizer {
             }
             let (result, nin, nout, nend) =
                 reader.read_record(input, &mut self.fields[self.field_len..], &mut self.ends[self.ends_len..]);
+            let consumed = &pending[pos..pos + nin];
+            self.newlines += consumed.iter().filter(|&&b| b == b'\n').count() as u64;
+            if let Some(&b) = consumed.last() {
+                self.last_byte = b;
+            }
             pos += nin;
             self.field_len += nout;
             self.ends_len += nend;
@@ -118,8 +126,11 @@ impl CsvPseudonymizer {
                 ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 ReadRecordResult::Record => {
-                    let line = self.next_line;
-                    self.next_line = reader.line(); // csv-core counts lines from 1
+                    // The record ends on this line (a CR terminator's LF is not read yet);
+                    // line breaks inside quoted fields lead back to where it starts.
+                    let end_line = self.newlines + u64::from(self.last_byte != b'\n');
+                    let inner = self.fields[..self.field_len].iter().filter(|&&b| b == b'\n').count() as u64;
+                    let line = end_line - inner.min(end_line);
                     self.record(line, out);
                     self.field_len = 0;
                     self.ends_len = 0;
