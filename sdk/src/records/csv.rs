@@ -10,6 +10,8 @@
 //!
 //! Output: UTF-8 (no BOM), the input's delimiter, `\n` line ends, RFC 4180 quoting.
 
+use std::borrow::Cow;
+
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
 use crate::address::coarsen_address;
@@ -264,24 +266,24 @@ impl CsvPseudonymizer {
 }
 
 /// One value through its column's plan (never called for removed columns).
-fn transform(
+fn transform<'a>(
     plan: &ColumnPlan,
-    value: &str,
+    value: &'a str,
     keyed: &mut Keyed,
     known: Option<&crate::scrub::KnownIdentifiers>,
     col: &mut ColumnReport,
-) -> String {
+) -> Cow<'a, str> {
     if value.trim().is_empty() {
-        return value.to_string();
+        return Cow::Borrowed(value);
     }
     let unreadable = |col: &mut ColumnReport| {
         col.removed_unreadable += 1;
-        String::new()
+        Cow::Borrowed("")
     };
-    match plan.action {
+    Cow::Owned(match plan.action {
         Action::Keep => {
             col.values += 1;
-            value.to_string()
+            return Cow::Borrowed(value);
         }
         Action::Pseudonymize => {
             col.values += 1;
@@ -295,14 +297,14 @@ fn transform(
                 col.values += 1;
                 a
             }
-            None => unreadable(col),
+            None => return unreadable(col),
         },
         Action::YearMonth | Action::Year => match transform_date(value, plan.action) {
             Some(d) => {
                 col.values += 1;
                 d
             }
-            None => unreadable(col),
+            None => return unreadable(col),
         },
         Action::Redact => {
             col.values += 1;
@@ -312,7 +314,7 @@ fn transform(
             text
         }
         Action::Remove => String::new(),
-    }
+    })
 }
 
 /// The row's identifying values, to find in its free text.
