@@ -105,7 +105,12 @@ fn read(options: &RecordsOptions, default_name: &str) -> Result<Ready, Failure> 
     let key = parse_key(opts.key.as_deref().ok_or_else(|| Failure::new("invalid-key", "options.key is missing"))?)?;
     let policy = opts.policy.unwrap_or_default();
     policy.validate().map_err(|e| Failure::new("policy-error", format!("policy: {e}")))?;
-    Ok(Ready { key, policy, name: opts.name.unwrap_or_else(|| default_name.into()), mapping: opts.mapping.unwrap_or(false) })
+    Ok(Ready {
+        key,
+        policy,
+        name: opts.name.unwrap_or_else(|| default_name.into()),
+        mapping: opts.mapping.unwrap_or(false),
+    })
 }
 
 fn record_failure(e: RecordError) -> Failure {
@@ -161,7 +166,8 @@ pub fn seal_mapping(key: &str, mapping: JsValue) -> Result<js_sys::Uint8Array, J
     let map: BTreeMap<String, String> = serde_wasm_bindgen::from_value(mapping)
         .map_err(|e| Failure::new("invalid-options", format!("mapping: {e}")))?;
     let mut nonce = [0u8; 12];
-    getrandom::fill(&mut nonce).map_err(|e| Failure::new("no-random-source", format!("no secure random source: {e}")))?;
+    getrandom::fill(&mut nonce)
+        .map_err(|e| Failure::new("no-random-source", format!("no secure random source: {e}")))?;
     let sealed = records::seal_mapping(&key, nonce, &map).map_err(|e| Failure::new("write-error", e.to_string()))?;
     Ok(js_sys::Uint8Array::from(sealed.as_slice()))
 }

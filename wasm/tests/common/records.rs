@@ -42,7 +42,7 @@ macro_rules! kakou_records_wasm_tests {
             use super::common::records::*;
             use super::common::{KEY_A, KEY_B, expect_error, get, get_str};
             use kakou_wasm::records::{
-                RecordsCsvPseudonymizer, open_mapping, pseudonymize_csv, pseudonymize_fhir, pseudonymize_hl7,
+                RecordsCsvPseudonymizer, RecordsOptions, open_mapping, pseudonymize_csv, pseudonymize_fhir, pseudonymize_hl7,
                 seal_mapping,
             };
             use wasm_bindgen::JsValue;
