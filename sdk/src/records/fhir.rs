@@ -289,7 +289,11 @@ impl Walk<'_> {
             Value::Object(o) => {
                 // A contained resource or a bundle inside a bundle is a resource of its own.
                 if o.contains_key("resourceType") {
-                    let _ = self.resource(v);
+                    if self.resource(v).is_err() {
+                        // Not walkable as a resource: removed rather than left uncleaned.
+                        *v = Value::Null;
+                        self.tally.count(&format!("{path} (invalid resource)"), Role::DirectIdentifier, Action::Remove);
+                    }
                 } else {
                     self.object(rtype, path, o);
                 }
@@ -466,6 +470,7 @@ mod tests {
            "valueQuantity": {"value": 52.3, "unit": "kg"},
            "note": [{"authorString": "看護師 二郎", "text": "花子さん本人より聴取。連絡先 090-1111-2222"}]}},
         {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+           "contained": [{"resourceType": "Bad Type", "name": [{"family": "隠田"}]}],
            "code": {"text": "2型糖尿病"}}},
         {"resource": {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
            "subject": {"reference": "Patient/p1"}, "identifier": [{"value": "RX-0042"}]}},
@@ -499,6 +504,7 @@ mod tests {
             "RX-0042",
             "\"p1\"",
             "dr9",
+            "隠田",
         ] {
             assert!(!text.contains(gone), "{gone} left in {text}");
         }

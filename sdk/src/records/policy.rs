@@ -304,6 +304,10 @@ impl Policy {
                 Some((role, looks_like)) => {
                     (role, Some(Action::Remove), None, None, DecidedBy::ColumnName(looks_like.to_string()))
                 }
+                // Remarks and comments carry whatever was typed: redacted like free text.
+                None if free_text_column_name(name) => {
+                    (Role::FreeText, None, None, None, DecidedBy::ColumnName("free text (remarks, comments)".into()))
+                }
                 None if self.unmapped == Unmapped::Remove => {
                     (Role::Keep, Some(Action::Remove), None, None, DecidedBy::Unmapped)
                 }
@@ -390,6 +394,14 @@ pub fn identifying_column_name(name: &str) -> Option<(Role, &'static str)> {
     None
 }
 
+/// Whether a column name looks like remarks or comments (free text).
+pub fn free_text_column_name(name: &str) -> bool {
+    const JA: &[&str] = &["備考", "コメント", "メモ", "所見", "記事", "経過", "特記", "自由記載", "摘要", "メッセージ"];
+    const EN: &[&str] = &["note", "notes", "comment", "comments", "remark", "remarks", "memo", "text", "narrative"];
+    let words = ascii_words(name);
+    JA.iter().any(|k| name.contains(k)) || words.iter().any(|w| EN.contains(&w.as_str()))
+}
+
 /// Lower-case ASCII words of a column name: split at non-alphanumerics, at lower→upper case
 /// changes (camelCase) and at the end of an upper-case run (`PatientID` → patient, id).
 fn ascii_words(name: &str) -> Vec<String> {
@@ -470,5 +482,9 @@ mod tests {
         let plan = Policy::default().plan("患者氏名").unwrap();
         assert_eq!(plan.action, Action::Remove);
         assert!(matches!(plan.decided_by, DecidedBy::ColumnName(ref s) if s.contains("name")));
+        let remarks = Policy::default().plan("備考").unwrap();
+        assert_eq!((remarks.role, remarks.action), (Role::FreeText, Action::Redact));
+        assert_eq!(Policy::default().plan("Doctor Comments").unwrap().action, Action::Redact);
+        assert_eq!(Policy::default().plan("体重").unwrap().action, Action::Keep);
     }
 }
