@@ -122,9 +122,17 @@ impl ProjectKey {
     }
 }
 
-/// An HMAC-SHA-256 over length-prefixed parts.
+/// An HMAC-SHA-256 over length-prefixed parts. Cloning a fresh one is the cheap way to hash many
+/// values under one purpose (the sub-key is derived once).
+#[derive(Clone)]
 pub struct KeyedHasher {
     mac: HmacSha256,
+}
+
+impl std::fmt::Debug for KeyedHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyedHasher") // never the key state
+    }
 }
 
 impl KeyedHasher {
