@@ -65,12 +65,13 @@ EOF
 
 SIZE=$(stat -c %s "$WORK/in.csv")
 echo "input: $ROWS rows, $PATIENTS patients, $((SIZE / 1000000)) MB"
-declare -A WALL RSS
-measure() { # name, command… → appends "wall rss_kb"
+declare -A WALL RSS CPU
+measure() { # name, command… → appends wall, peak RSS (kB), user+sys CPU
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
   WALL[$name]+="$(cut -d' ' -f1 "$WORK/time") "
   RSS[$name]+="$(cut -d' ' -f2 "$WORK/time") "
+  CPU[$name]+="$(awk '{print $3 + $4}' "$WORK/time") "
 }
 for round in $(seq 1 "$R"); do
   peers=(kakou pandas); ((round % 2 == 0)) && peers=(pandas kakou)
@@ -86,9 +87,10 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 kw=$(echo "${WALL[kakou]}" | median); pw=$(echo "${WALL[pandas]}" | median)
 kr=$(echo "${RSS[kakou]}" | median); pr=$(echo "${RSS[pandas]}" | median)
+kc=$(echo "${CPU[kakou]}" | median); pc=$(echo "${CPU[pandas]}" | median)
 echo
-echo "| peer | median wall (s) | rows/s | MB/s | peak RSS (MB) |"
-echo "|---|---|---|---|---|"
-awk -v r="$ROWS" -v s="$SIZE" -v w="$kw" -v m="$kr" 'BEGIN {printf "| kakou records | %.2f | %.0f | %.1f | %.0f |\n", w, r/w, s/1e6/w, m/1024}'
-awk -v r="$ROWS" -v s="$SIZE" -v w="$pw" -v m="$pr" 'BEGIN {printf "| pandas + hmac | %.2f | %.0f | %.1f | %.0f |\n", w, r/w, s/1e6/w, m/1024}'
-awk -v k="$kw" -v p="$pw" 'BEGIN {printf "\nthroughput ratio kakou / pandas: %.2fx (rounds: %s)\n", p/k, '"$R"'}'
+echo "| peer | median wall (s) | rows/s | MB/s | CPU user+sys (s) | peak RSS (MB) |"
+echo "|---|---|---|---|---|---|"
+awk -v r="$ROWS" -v s="$SIZE" -v w="$kw" -v c="$kc" -v m="$kr" 'BEGIN {printf "| kakou records | %.2f | %.0f | %.1f | %.2f | %.0f |\n", w, r/w, s/1e6/w, c, m/1024}'
+awk -v r="$ROWS" -v s="$SIZE" -v w="$pw" -v c="$pc" -v m="$pr" 'BEGIN {printf "| pandas + hmac | %.2f | %.0f | %.1f | %.2f | %.0f |\n", w, r/w, s/1e6/w, c, m/1024}'
+awk -v k="$kw" -v p="$pw" -v kc="$kc" -v pc="$pc" 'BEGIN {printf "\nratio kakou / pandas: %.2fx throughput (wall), %.2fx less CPU (rounds: %s)\n", p/k, pc/kc, '"$R"'}'

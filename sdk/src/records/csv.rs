@@ -175,10 +175,12 @@ impl CsvPseudonymizer {
     }
 
     fn record(&mut self, line: u64, out: &mut Vec<u8>) {
+        // The pending text is UTF-8 and fields split only at ASCII bytes: one check for all.
+        let all = std::str::from_utf8(&self.fields[..self.field_len]).unwrap_or_default();
         let mut values: Vec<&str> = Vec::with_capacity(self.ends_len);
         let mut start = 0;
         for &end in &self.ends[..self.ends_len] {
-            values.push(std::str::from_utf8(&self.fields[start..end]).unwrap_or("\u{fffd}"));
+            values.push(all.get(start..end).unwrap_or("\u{fffd}"));
             start = end;
         }
         if values.len() == 1 && values[0].is_empty() {

@@ -5,7 +5,7 @@
 //! keyed base32 characters of `id:<issuer>|<id>`), so a CSV export, an SS-MIX2 store and the
 //! images of one patient stay linkable in the released data without the local ID.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::key::{ProjectKey, Purpose};
 use crate::pseudonym::Pseudonymizer;
@@ -13,17 +13,12 @@ use crate::scrub::{IdentifierSet, KnownIdentifiers};
 
 use super::policy::Action;
 
-/// Pseudonyms computed recently, so a patient with many rows costs one HMAC. Bounded: cleared
-/// when full, so memory does not grow with the number of patients.
-const CACHE_LIMIT: usize = 1 << 16;
-
 /// Keyed replacements for one run, and the pseudonym → local ID mapping if asked for.
 pub struct Keyed {
     key: ProjectKey,
     patients: Pseudonymizer,
     surrogates: Pseudonymizer,
     issuer: String,
-    cache: HashMap<String, String>,
     mapping: Option<BTreeMap<String, String>>,
 }
 
@@ -34,25 +29,20 @@ impl Keyed {
             patients: Pseudonymizer::new(key, Purpose::PatientPseudonym),
             surrogates: Pseudonymizer::new(key, Purpose::Surrogate),
             issuer: issuer.to_string(),
-            cache: HashMap::new(),
             mapping: collect_mapping.then(BTreeMap::new),
         }
     }
 
-    /// The patient pseudonym for a local patient ID (trimmed); the mapping records it.
+    /// The patient pseudonym for a local patient ID (trimmed); the mapping records it. No
+    /// cache: one keyed HMAC costs less than a hash-map lookup with its allocations.
     pub fn patient(&mut self, local_id: &str) -> String {
         let id = local_id.trim();
-        if let Some(p) = self.cache.get(id) {
-            return p.clone();
-        }
         let p = patient_pseudonym(&self.patients, &self.issuer, id);
-        if let Some(m) = self.mapping.as_mut() {
-            m.entry(p.clone()).or_insert_with(|| id.to_string());
+        if let Some(m) = self.mapping.as_mut()
+            && !m.contains_key(&p)
+        {
+            m.insert(p.clone(), id.to_string());
         }
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
-        }
-        self.cache.insert(id.to_string(), p.clone());
         p
     }
 
