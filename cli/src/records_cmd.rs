@@ -149,6 +149,7 @@ fn reidentify(args: ReidentifyArgs) -> Result<ExitCode, CliError> {
 /// What a file is.
 enum Kind {
     Csv,
+    Ndjson,
     Fhir,
     Hl7,
     Skip(String),
@@ -267,6 +268,7 @@ impl Run<'_> {
                 return self.no_output(&name, Outcome::Skipped, "not-records", reason, size);
             }
             Kind::Csv => self.csv(job, &name),
+            Kind::Ndjson => self.ndjson(job, &name),
             Kind::Fhir | Kind::Hl7 => self.whole(job, &name, matches!(kind, Kind::Hl7)),
         };
         match result {
@@ -278,7 +280,19 @@ impl Run<'_> {
 
     /// A CSV streamed in 1 MiB chunks to its output file.
     fn csv(&self, job: &Job, name: &str) -> Result<(Output, String, u64), Failure> {
-        let mut p = CsvPseudonymizer::new(&self.key, &self.policy, name, self.collect_mapping)?;
+        let p = CsvPseudonymizer::new(&self.key, &self.policy, name, self.collect_mapping)?;
+        self.stream(job, p)
+    }
+
+    /// A FHIR NDJSON export streamed line by line.
+    fn ndjson(&self, job: &Job, name: &str) -> Result<(Output, String, u64), Failure> {
+        let mut keyed = Keyed::new(&self.key, &self.policy.issuer, self.collect_mapping);
+        let p = fhir::NdjsonPseudonymizer::new(&mut keyed, &self.policy, name);
+        self.stream(job, p)
+    }
+
+    /// Feeds a file in 1 MiB chunks to a push parser, writing its output as it comes.
+    fn stream(&self, job: &Job, mut p: impl Streamer) -> Result<(Output, String, u64), Failure> {
         let mut input = File::open(&job.path).map_err(|e| Failure::Io(format!("cannot read: {e}")))?;
         let path = self.out.release.join(&job.rel);
         let file = create_new(&path)?;
@@ -409,6 +423,30 @@ impl Run<'_> {
     }
 }
 
+/// A push parser over byte chunks (CSV, NDJSON).
+trait Streamer {
+    fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>);
+    fn finish(self, out: &mut Vec<u8>) -> Result<Output, RecordError>;
+}
+
+impl Streamer for CsvPseudonymizer {
+    fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        CsvPseudonymizer::push(self, chunk, out)
+    }
+    fn finish(self, out: &mut Vec<u8>) -> Result<Output, RecordError> {
+        CsvPseudonymizer::finish(self, out)
+    }
+}
+
+impl Streamer for fhir::NdjsonPseudonymizer<'_> {
+    fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        fhir::NdjsonPseudonymizer::push(self, chunk, out)
+    }
+    fn finish(self, out: &mut Vec<u8>) -> Result<Output, RecordError> {
+        Ok(fhir::NdjsonPseudonymizer::finish(self, out))
+    }
+}
+
 enum Failure {
     Record(RecordError),
     Io(String),
@@ -442,7 +480,8 @@ fn classify(job: &Job) -> std::io::Result<Kind> {
     let ext = job.path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
     match ext.as_str() {
         "csv" | "tsv" => return Ok(Kind::Csv),
-        "json" | "ndjson" => return Ok(Kind::Fhir),
+        "json" => return Ok(Kind::Fhir),
+        "ndjson" => return Ok(Kind::Ndjson),
         _ => {}
     }
     let mut head = [0u8; 3];

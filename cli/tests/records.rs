@@ -198,6 +198,21 @@ fn a_fhir_bundle_file() {
         "{text}"
     );
     assert!(text.contains("高血圧症") && text.contains("1950-03-04"));
+
+    // NDJSON (Bulk Data) is streamed line by line; a bad line is reported, the rest written.
+    let nd = dir.path().join("Patient.ndjson");
+    std::fs::write(
+        &nd,
+        "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"text\":\"山田太郎\"}],\"gender\":\"male\"}\n{oops\n{\"resourceType\":\"Patient\",\"id\":\"p2\",\"telecom\":[{\"value\":\"090-1234-5678\"}]}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out-nd");
+    let run = kakou(&["records", "pseudonymize", s(&nd), s(&out), "--key", s(&key), "-q"]);
+    assert_eq!(run.status.code(), Some(2));
+    let text = std::fs::read_to_string(out.join("release/Patient.ndjson")).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    assert!(!text.contains("山田") && !text.contains("090-1234-5678") && text.contains("male"), "{text}");
+    assert!(std::fs::read_to_string(out.join("report.txt")).unwrap().contains("line 2"));
 }
 
 /// Peak resident memory of a child process, polled from /proc while it runs (Linux).

@@ -87,39 +87,89 @@ fn ndjson(
     keyed: &mut Keyed,
     policy: &Policy,
     text: &str,
-    mut report: RecordReport,
+    report: RecordReport,
 ) -> Result<(Vec<u8>, Output), RecordError> {
+    let mut n = NdjsonPseudonymizer { keyed, policy, report, tally: Tally::default(), line: 0, partial: Vec::new() };
     let mut out = Vec::with_capacity(text.len());
-    let mut tally = Tally::default();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+    n.push(text.as_bytes(), &mut out);
+    let output = n.finish(&mut out);
+    Ok((out, output))
+}
+
+/// Streaming NDJSON (FHIR Bulk Data): a push parser over byte chunks, one resource per line, so
+/// a multi-gigabyte export is processed in the memory of its longest line. Each line's own
+/// Patient / RelatedPerson values are its free-text hints.
+pub struct NdjsonPseudonymizer<'a> {
+    keyed: &'a mut Keyed,
+    policy: &'a Policy,
+    report: RecordReport,
+    tally: Tally,
+    line: u64,
+    partial: Vec<u8>,
+}
+
+impl<'a> NdjsonPseudonymizer<'a> {
+    pub fn new(keyed: &'a mut Keyed, policy: &'a Policy, source: &str) -> Self {
+        let mut report = RecordReport::new(source, "fhir-r4-ndjson");
+        report.encoding = Some("UTF-8".into());
+        NdjsonPseudonymizer { keyed, policy, report, tally: Tally::default(), line: 0, partial: Vec::new() }
+    }
+
+    /// Feeds a chunk; the resources of the lines it completes are appended to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        let mut rest = chunk;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            if self.partial.is_empty() {
+                self.line_done(&rest[..i], out);
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..i]);
+                self.line_done(&line, out);
+            }
+            rest = &rest[i + 1..];
         }
-        report.rows_in += 1;
-        let line_no = (i + 1) as u64;
+        self.partial.extend_from_slice(rest);
+    }
+
+    /// Ends the input (a last line without a line break is processed) → report and mapping.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Output {
+        let last = std::mem::take(&mut self.partial);
+        if !last.is_empty() {
+            self.line_done(&last, out);
+        }
+        self.report.columns = self.tally.into_columns();
+        Output { report: self.report, mapping: self.keyed.take_mapping() }
+    }
+
+    fn line_done(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        self.line += 1;
+        let line = match std::str::from_utf8(bytes) {
+            Ok(l) => l.trim_start_matches('\u{feff}').trim(),
+            Err(e) => return self.report.bad(self.line, format!("not UTF-8 ({e})")),
+        };
+        if line.is_empty() {
+            return;
+        }
+        self.report.rows_in += 1;
         let mut v: Value = match serde_json::from_str(line) {
             Ok(v) => v,
-            Err(e) => {
-                report.bad(line_no, format!("invalid JSON at column {}: {e}", e.column()));
-                continue;
-            }
+            Err(e) => return self.report.bad(self.line, format!("invalid JSON at column {}: {e}", e.column())),
         };
         let mut hints = RecordHints::default();
         collect_hints(&v, &mut hints);
-        let mut walk = Walk { keyed, policy, hints: hints.build(), tally: std::mem::take(&mut tally) };
+        let tally = std::mem::take(&mut self.tally);
+        let mut walk = Walk { keyed: self.keyed, policy: self.policy, hints: hints.build(), tally };
         let result = walk.resource(&mut v);
-        tally = walk.tally;
+        self.tally = walk.tally;
         match result.and_then(|()| serde_json::to_vec(&v).map_err(|e| e.to_string())) {
             Ok(bytes) => {
                 out.extend_from_slice(&bytes);
                 out.push(b'\n');
-                report.rows_out += 1;
+                self.report.rows_out += 1;
             }
-            Err(reason) => report.bad(line_no, reason),
+            Err(reason) => self.report.bad(self.line, reason),
         }
     }
-    report.columns = tally.into_columns();
-    Ok((out, Output { report, mapping: keyed.take_mapping() }))
 }
 
 /// Names, identifiers, phones and birth dates of Patient and RelatedPerson resources anywhere
@@ -539,6 +589,16 @@ mod tests {
         assert!(lines[0].get("name").is_none());
         assert_eq!(lines[1]["subject"]["reference"], format!("Patient/{}", lines[0]["id"].as_str().unwrap()));
         assert_eq!((output.report.rows_bad, output.report.bad_rows[0].line), (1, 2));
+        // Pushed in 5-byte chunks: the same bytes.
+        let mut keyed = Keyed::new(&ProjectKey::from_bytes([6; 32]), "", false);
+        let mut p = NdjsonPseudonymizer::new(&mut keyed, &policy, "x.ndjson");
+        let mut out = Vec::new();
+        for c in input.as_bytes().chunks(5) {
+            p.push(c, &mut out);
+        }
+        let chunked = p.finish(&mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+        assert_eq!(chunked.report.bad_rows, output.report.bad_rows);
     }
 
     #[test]
