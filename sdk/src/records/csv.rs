@@ -208,7 +208,24 @@ impl CsvPseudonymizer {
                 col.values += u64::from(!value.trim().is_empty());
                 continue;
             }
-            let new = transform(plan, value, &mut self.keyed, known.as_ref(), col);
+            let mut new = transform(plan, value, &mut self.keyed, known.as_ref(), col);
+            // Safety net for columns nobody reviewed: a kept value shaped like My Number, a card
+            // or a phone number is removed (and counted) rather than released.
+            if plan.decided_by == DecidedBy::Unmapped
+                && plan.action == Action::Keep
+                && let Some(kind) = identifier_shaped(value)
+            {
+                new = Cow::Borrowed("");
+                col.values -= 1;
+                col.removed_unreadable += 1;
+                let w = format!(
+                    "column '{}': values shaped like {kind} were removed (name the column in the policy)",
+                    plan.name
+                );
+                if !self.report.warnings.contains(&w) {
+                    self.report.warnings.push(w);
+                }
+            }
             if !first {
                 out.push(self.delimiter);
             }
@@ -317,6 +334,27 @@ fn transform<'a>(
         }
         Action::Remove => String::new(),
     })
+}
+
+/// `Some(what)` when a value is a number that identifies someone by its shape alone: a My Number
+/// (12 digits with a valid check digit), a card number (Luhn), a Japanese phone number.
+pub(crate) fn identifier_shaped(value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' ' | b'(' | b')')) {
+        return None;
+    }
+    let digits = crate::text::checks::digits_of(v);
+    if crate::text::checks::my_number(&digits) {
+        return Some("My Number");
+    }
+    if crate::text::checks::credit_card(&digits) {
+        return Some("a card number");
+    }
+    let separated = v.contains('-') || v.contains('(');
+    if v.starts_with(['0', '(']) && (10..=11).contains(&digits.len()) && (separated || digits.len() == 11) {
+        return Some("a phone number");
+    }
+    None
 }
 
 /// The row's identifying values, to find in its free text.

@@ -363,14 +363,30 @@ const NAME_RULES: &[(Role, &str, &[&str], &[&str])] = &[
     (
         Role::DirectIdentifier,
         "a phone number or e-mail address",
-        &["電話", "携帯", "メール", "ファックス", "ＦＡＸ"],
-        &["tel", "phone", "mobile", "fax", "mail", "email"],
+        &["電話", "携帯", "メール", "ファックス", "ＦＡＸ", "連絡先"],
+        &["tel", "phone", "mobile", "fax", "mail", "email", "contact"],
     ),
     (
         Role::DirectIdentifier,
         "a person's name",
-        &["氏名", "名前", "患者名", "フリガナ", "ふりがな", "カナ", "ｶﾅ", "ﾌﾘｶﾞﾅ", "姓"],
-        &["name", "surname", "forename", "kana"],
+        &[
+            "氏名",
+            "名前",
+            "患者名",
+            "フリガナ",
+            "ふりがな",
+            "カナ",
+            "ｶﾅ",
+            "ﾌﾘｶﾞﾅ",
+            "姓",
+            "医師名",
+            "担当医",
+            "主治医",
+            "記載者",
+            "入力者",
+            "保護者",
+        ],
+        &["name", "surname", "forename", "kana", "doctor", "physician"],
     ),
     (
         Role::DirectIdentifier,
@@ -383,6 +399,10 @@ const NAME_RULES: &[(Role, &str, &[&str], &[&str])] = &[
 /// `Some((role, what it looks like))` when a column name suggests a direct identifier.
 pub fn identifying_column_name(name: &str) -> Option<(Role, &'static str)> {
     let words = ascii_words(name);
+    // A column called just "患者" / "patient" holds who the patient is.
+    if name.trim() == "患者" || words == ["patient"] {
+        return Some((Role::DirectIdentifier, "a person's name"));
+    }
     for (role, looks_like, japanese, ascii) in NAME_RULES {
         let hit_ja = japanese.iter().any(|k| name.contains(k));
         let hit_ascii = ascii.iter().any(|k| words.iter().any(|w| w == k))
@@ -451,6 +471,10 @@ mod tests {
             ("住所", Role::Address),
             ("e-mail", Role::DirectIdentifier),
             ("My Number", Role::IndividualCode),
+            ("連絡先", Role::DirectIdentifier),
+            ("主治医", Role::DirectIdentifier),
+            ("患者", Role::DirectIdentifier),
+            ("Patient", Role::DirectIdentifier),
         ] {
             assert_eq!(identifying_column_name(name).map(|r| r.0), Some(role), "{name}");
         }
@@ -484,7 +508,7 @@ mod tests {
         assert!(matches!(plan.decided_by, DecidedBy::ColumnName(ref s) if s.contains("name")));
         let remarks = Policy::default().plan("備考").unwrap();
         assert_eq!((remarks.role, remarks.action), (Role::FreeText, Action::Redact));
-        assert_eq!(Policy::default().plan("Doctor Comments").unwrap().action, Action::Redact);
+        assert_eq!(Policy::default().plan("Clinical Comments").unwrap().action, Action::Redact);
         assert_eq!(Policy::default().plan("体重").unwrap().action, Action::Keep);
     }
 }

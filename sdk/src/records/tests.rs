@@ -162,3 +162,20 @@ fn empty_input_is_an_error_naming_the_source() {
     assert_eq!(err.code(), "no-header");
     assert!(err.to_string().contains("empty.csv"));
 }
+
+#[test]
+fn unreviewed_columns_lose_values_shaped_like_my_number_cards_or_phones() {
+    let input = "ID,連絡,値\n1,090-1234-5678,123456789018\n2,4111111111111111,52.3\n3,120/80,2024-04-01\n";
+    let policy: Policy = serde_json::from_str(r#"{"columns":{"ID":"patient-id"}}"#).unwrap();
+    let (out, output) = run(&policy, input.as_bytes(), 4096);
+    assert_eq!(
+        rows(&out)[1..].iter().map(|r| r[1..].to_vec()).collect::<Vec<_>>(),
+        [vec!["", ""], vec!["", "52.3"], vec!["120/80", "2024-04-01"],]
+    );
+    assert_eq!(output.report.warnings.iter().filter(|w| w.contains("shaped like")).count(), 3);
+    // A column the policy names as kept is the user's reviewed decision.
+    let reviewed: Policy =
+        serde_json::from_str(r#"{"columns":{"ID":"patient-id","値":"keep","連絡":"keep"}}"#).unwrap();
+    let (out, _) = run(&reviewed, input.as_bytes(), 4096);
+    assert!(out.contains("123456789018"));
+}
