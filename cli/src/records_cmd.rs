@@ -74,6 +74,15 @@ pub fn run(args: RecordsArgs) -> Result<ExitCode, CliError> {
 /// Inputs are never modified, nothing is overwritten (OUT must be new or empty, the mapping
 /// file must not exist). Large CSV files are streamed: memory does not grow with the rows.
 ///
+/// POLICY (TOML or JSON; docs/records.md has every field)
+///   address = "municipality"        # remove | prefecture | municipality
+///   birth_date = "keep"             # keep | year-month | year | remove
+///   [columns]                       # roles: patient-id direct-identifier individual-code
+///   "患者ID" = "patient-id"          #   financial address birth-date date free-text linkage
+///   "氏名" = "direct-identifier"     #   quasi-identifier sensitive keep
+///   "所見" = "free-text"
+///   "入院日" = { role = "date", action = "year-month" }
+///
 /// EXIT STATUS
 ///   0  every input was pseudonymized (skipped files are listed)
 ///   1  nothing was done: bad arguments, key, policy, output folder or mapping path
