@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use kakou_sdk::report::BatchSummary;
+use kakou_sdk::ProjectKey;
+use kakou_sdk::report::{BatchSummary, Outcome};
 use serde::Serialize;
 
 /// A failure that stops the whole command (one bad input file never does).
@@ -164,4 +165,51 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| CliError::Other(format!("cannot start worker threads: {e}")))
+}
+
+/// Progress in bytes (for inputs of a few large files, e.g. a million-row CSV).
+pub fn progress_bytes(total: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// Reads a project key file.
+pub fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
+    ProjectKey::from_hex(&text).map_err(|e| CliError::Key(path.display().to_string(), e))
+}
+
+/// Writes a small text file (reports).
+pub fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|e| CliError::Io(path.display().to_string(), e))
+}
+
+/// Files that need a person's attention (quarantined, failed, skipped), sorted, at most 50.
+pub fn attention_list(mut items: Vec<(String, Outcome, String)>) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    items.sort();
+    let mut s = String::from("needs attention:\n");
+    for (file, outcome, reason) in items.iter().take(50) {
+        let label = match outcome {
+            Outcome::Quarantined => "quarantined",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Deidentified => "ok",
+        };
+        s.push_str(&format!("  {label:<11} {file}: {reason}\n"));
+    }
+    if items.len() > 50 {
+        s.push_str(&format!("  … and {} more: see report.jsonl\n", items.len() - 50));
+    }
+    s
 }

@@ -1,19 +1,20 @@
 //! `kakou dicom`: de-identify a folder of DICOM files.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use kakou_dicom::burned_in::PixelRule;
 use kakou_dicom::{Deidentifier, ErrorKind, FileReport, Policy, PolicyRequest};
-use kakou_sdk::ProjectKey;
 use kakou_sdk::report::{ActionKind, Outcome};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::batch::{CliError, Job, OutputDir, ReportSink, discover, progress, thread_pool};
+use crate::batch::{
+    CliError, Job, OutputDir, ReportSink, attention_list, discover, progress, read_key, thread_pool, write_text,
+};
 
 /// De-identify DICOM files (PS3.15 Annex E profile + options, Japanese presets).
 ///
@@ -146,28 +147,6 @@ pub fn run(args: DicomArgs) -> Result<ExitCode, CliError> {
     Ok(if summary.count(Outcome::Failed) > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
-/// Files that need a person's attention (quarantined, failed, skipped), sorted, at most 50.
-fn attention_list(mut items: Vec<(String, Outcome, String)>) -> String {
-    if items.is_empty() {
-        return String::new();
-    }
-    items.sort();
-    let mut s = String::from("needs attention:\n");
-    for (file, outcome, reason) in items.iter().take(50) {
-        let label = match outcome {
-            Outcome::Quarantined => "quarantined",
-            Outcome::Failed => "failed",
-            Outcome::Skipped => "skipped",
-            Outcome::Deidentified => "ok",
-        };
-        s.push_str(&format!("  {label:<11} {file}: {reason}\n"));
-    }
-    if items.len() > 50 {
-        s.push_str(&format!("  … and {} more: see report.jsonl\n", items.len() - 50));
-    }
-    s
-}
-
 fn process_one(
     deid: &Deidentifier,
     job: &Job,
@@ -236,11 +215,6 @@ fn attribute_name(path: &str) -> String {
     path.split('/').map(|p| p.split('[').next().unwrap_or(p)).collect::<Vec<_>>().join("/")
 }
 
-fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
-    ProjectKey::from_hex(&text).map_err(|e| CliError::Key(path.display().to_string(), e))
-}
-
 fn build_policy(args: &DicomArgs) -> Result<Policy, CliError> {
     let pixel_rules = match &args.pixel_rules {
         Some(path) => {
@@ -259,8 +233,4 @@ fn build_policy(args: &DicomArgs) -> Result<Policy, CliError> {
     }
     .build()
     .map_err(|e| CliError::Usage(e.to_string()))
-}
-
-fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
-    std::fs::write(path, text).map_err(|e| CliError::Io(path.display().to_string(), e))
 }

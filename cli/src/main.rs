@@ -8,6 +8,7 @@
 mod batch;
 mod dicom_cmd;
 mod keygen;
+mod records_cmd;
 mod text_cmd;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
     Keygen(keygen::KeygenArgs),
+    Records(records_cmd::RecordsArgs),
     Text(text_cmd::TextArgs),
 }
 
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dicom(args) => dicom_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Records(args) => records_cmd::run(args),
         Command::Text(args) => text_cmd::run(args),
     };
     match result {

@@ -33,6 +33,8 @@ pub enum Purpose {
     DateOffset,
     /// Other values replaced by keyed surrogates (accession numbers, study IDs…).
     Surrogate,
+    /// The key that seals a records run's pseudonym → local ID mapping (never a pseudonym).
+    MappingKey,
 }
 
 impl Purpose {
@@ -42,6 +44,7 @@ impl Purpose {
             Purpose::PatientPseudonym => "patient-pseudonym",
             Purpose::DateOffset => "date-offset",
             Purpose::Surrogate => "surrogate",
+            Purpose::MappingKey => "mapping-key",
         }
     }
 }
@@ -119,9 +122,17 @@ impl ProjectKey {
     }
 }
 
-/// An HMAC-SHA-256 over length-prefixed parts.
+/// An HMAC-SHA-256 over length-prefixed parts. Cloning a fresh one is the cheap way to hash many
+/// values under one purpose (the sub-key is derived once).
+#[derive(Clone)]
 pub struct KeyedHasher {
     mac: HmacSha256,
+}
+
+impl std::fmt::Debug for KeyedHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyedHasher") // never the key state
+    }
 }
 
 impl KeyedHasher {

@@ -17,6 +17,7 @@ pub mod address;
 pub mod dates;
 pub mod key;
 pub mod pseudonym;
+pub mod records;
 pub mod report;
 pub mod scrub;
 pub mod uid;

@@ -16,6 +16,10 @@
 //! console.log(deid.summary());
 //! ```
 //!
+//! Structured records (CSV/TSV incl. CP932, HL7 v2, FHIR R4): `pseudonymizeCsv`,
+//! `RecordsCsvPseudonymizer` (streaming), `pseudonymizeFhir`, `pseudonymizeHl7`, `sealMapping`,
+//! `openMapping` — see [`records`].
+//!
 //! Errors are thrown as JS `Error`s named `KakouError` with a stable `code` (`not-dicom`,
 //! `parse-error`, `invalid-key`, `policy-error`, …) and, for per-file errors, `file`.
 //! Without the `jpeg2000` feature (it does not link on wasm32), JPEG 2000 pixel data cannot be
@@ -23,6 +27,7 @@
 
 mod error;
 mod options;
+pub mod records;
 mod text;
 mod types;
 
