@@ -5,6 +5,7 @@
 //! so that the SDK stays free of I/O and so that later surfaces (the web server) can be added
 //! as subcommands without the SDK depending on them.
 
+mod anonymize_cmd;
 mod batch;
 mod dicom_cmd;
 mod keygen;
@@ -35,7 +36,17 @@ struct Cli {
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
     Keygen(keygen::KeygenArgs),
+    /// Structured records: anonymize a table, assess its re-identification risk.
+    #[command(subcommand)]
+    Records(RecordsCommand),
     Text(text_cmd::TextArgs),
+}
+
+/// `kakou records …`
+#[derive(Subcommand)]
+enum RecordsCommand {
+    Anonymize(anonymize_cmd::AnonymizeArgs),
+    Risk(anonymize_cmd::RiskArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +55,8 @@ fn main() -> ExitCode {
         Command::Dicom(args) => dicom_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Text(args) => text_cmd::run(args),
+        Command::Records(RecordsCommand::Anonymize(args)) => anonymize_cmd::run_anonymize(args),
+        Command::Records(RecordsCommand::Risk(args)) => anonymize_cmd::run_risk(args),
     };
     match result {
         Ok(code) => code,
