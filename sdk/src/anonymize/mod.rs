@@ -473,3 +473,6 @@ impl AnonymizationReport {
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
+
+#[cfg(test)]
+mod tests;

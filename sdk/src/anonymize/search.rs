@@ -296,12 +296,14 @@ impl<'a> Engine<'a> {
     /// Groups `cells` (at node `levels`) into classes and applies the privacy models.
     /// Returns the figures and the quasi-identifier keys of the suppressed classes.
     pub fn evaluate(&self, levels: &[usize], cells: &Cells) -> (Eval, Vec<u128>) {
-        self.evaluate_inner(levels, cells, true)
+        self.evaluate_inner(levels, cells, true, usize::MAX)
     }
 
     /// `with_loss`: also sum the Iyengar loss of released cells (needed for the Loss metric and
-    /// the final report only).
-    fn evaluate_inner(&self, levels: &[usize], cells: &Cells, with_loss: bool) -> (Eval, Vec<u128>) {
+    /// the final report only). `budget`: once the classes too small for k alone suppress more
+    /// records than this, the node cannot be accepted (l and t only suppress more), so the
+    /// sensitive-value checks are skipped and `suppressed` is that lower bound.
+    fn evaluate_inner(&self, levels: &[usize], cells: &Cells, with_loss: bool, budget: usize) -> (Eval, Vec<u128>) {
         let mut ev = Eval { loss_sums: vec![0.0; self.fields.len()], min_class: usize::MAX, ..Eval::default() };
         let mut failed = Vec::new();
         let mut release = |ev: &mut Eval, key: u128, size: u32, ok: bool| {
@@ -321,8 +323,10 @@ impl<'a> Engine<'a> {
             for (&key, &count) in cells.keys.iter().zip(&cells.counts) {
                 release(&mut ev, key, count, count >= self.k);
             }
-        } else {
-            self.evaluate_with_sensitive(cells, |key, size, ok| release(&mut ev, key, size, ok));
+        } else if let Some(lower) =
+            self.evaluate_with_sensitive(cells, budget, |key, size, ok| release(&mut ev, key, size, ok))
+        {
+            return (Eval { suppressed: lower, ..Eval::default() }, Vec::new());
         }
         if ev.min_class == usize::MAX {
             ev.min_class = 0;
@@ -330,9 +334,16 @@ impl<'a> Engine<'a> {
         (ev, failed)
     }
 
-    fn evaluate_with_sensitive(&self, cells: &Cells, mut release: impl FnMut(u128, u32, bool)) {
+    /// Returns `Some(lower bound of suppressed records)` when k alone exceeds `budget`.
+    fn evaluate_with_sensitive(
+        &self,
+        cells: &Cells,
+        budget: usize,
+        mut release: impl FnMut(u128, u32, bool),
+    ) -> Option<usize> {
         // Group cells by their quasi-identifier part, then lay them out class by class.
         let mut index: FxHashMap<u128, u32> = FxHashMap::default();
+        index.reserve(cells.len());
         let mut class_keys = Vec::new();
         let mut class_size: Vec<u32> = Vec::new();
         let class_of: Vec<u32> = cells
@@ -350,6 +361,10 @@ impl<'a> Engine<'a> {
                 c
             })
             .collect();
+        let too_small: usize = class_size.iter().filter(|&&c| c < self.k).map(|&c| c as usize).sum();
+        if too_small > budget {
+            return Some(too_small);
+        }
         let mut start = vec![0usize; class_keys.len() + 1];
         class_of.iter().for_each(|&c| start[c as usize + 1] += 1);
         for i in 1..start.len() {
@@ -383,6 +398,7 @@ impl<'a> Engine<'a> {
             }
             release(class_keys[c], size, ok);
         }
+        None
     }
 
     /// Records suppressed in total (models + forced) if `levels` were released.
@@ -439,6 +455,25 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// How many records the models may suppress at `levels` for the node to be accepted and,
+    /// for Precision, to beat `best` (its loss is G + (s/n)(1 − G), growing with s).
+    fn budget(&self, levels: &[usize], best: Option<f64>) -> usize {
+        let models = self.max_suppressed.saturating_sub(self.forced);
+        match (self.metric, best) {
+            (Metric::Precision, Some(best)) => {
+                let n = self.n.max(1) as f64;
+                let g = self.hier.iter().zip(levels).map(|(h, &l)| intensity(l, h.height())).sum::<f64>()
+                    / self.fields.len().max(1) as f64;
+                if g >= 1.0 {
+                    return models;
+                }
+                let s_max = (n * (best - g) / (1.0 - g)).ceil().max(0.0) as usize;
+                models.min(s_max.saturating_sub(self.forced))
+            }
+            _ => models,
+        }
+    }
+
     /// Finds the node with least loss that satisfies the models within the suppression limit.
     pub fn search(&self) -> Result<Solution, AnonError> {
         let heights = self.heights();
@@ -473,7 +508,8 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let cells = self.cells_for(&levels, &prev, &index_of);
-                let (ev, _) = self.evaluate_inner(&levels, &cells, self.metric == Metric::Loss);
+                let budget = self.budget(&levels, best.as_ref().map(|b| b.0));
+                let (ev, _) = self.evaluate_inner(&levels, &cells, self.metric == Metric::Loss, budget);
                 evaluated += 1;
                 if self.total_suppressed(&ev) <= self.max_suppressed {
                     let loss = self.loss(&levels, &ev);
