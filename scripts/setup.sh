@@ -57,7 +57,12 @@ if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modu
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 
+
+if [ -n "$corpus_pid" ]; then
+  wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
+fi
 # --- anonymization (records): the independent k/l checker's deps and the benchmark peers -------
+# (after the corpus build, which creates the venv)
 # ../shared/eval/anon/check_k.py needs pandas + pycanon; examples/bench_anonymize.sh runs anjana.
 if ! "$KAKOU_VENV/bin/python" -c "import pycanon, pandas, anjana" 2>/dev/null; then
   log "pip: pycanon, pandas, anjana (anonymization checker and peer)"
@@ -65,8 +70,4 @@ if ! "$KAKOU_VENV/bin/python" -c "import pycanon, pandas, anjana" 2>/dev/null; t
   "$KAKOU_VENV/bin/pip" install -q pycanon pandas anjana
 fi
 # --- end anonymization ------------------------------------------------------------------------
-
-if [ -n "$corpus_pid" ]; then
-  wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
-fi
 log "ready"
