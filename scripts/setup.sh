@@ -57,7 +57,6 @@ if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modu
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 
-
 if [ -n "$corpus_pid" ]; then
   wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
 fi
