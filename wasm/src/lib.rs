@@ -21,6 +21,7 @@
 //! Without the `jpeg2000` feature (it does not link on wasm32), JPEG 2000 pixel data cannot be
 //! decoded here: such a file that needs pixel blanking is quarantined, as the core reports.
 
+mod anonymize;
 mod error;
 mod options;
 mod types;
@@ -32,6 +33,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+pub use anonymize::{anonymize_table, assess_risk};
 pub use error::Failure;
 pub use options::Options;
 pub use types::{BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PolicyObject, RedactTextResult};

@@ -89,7 +89,7 @@ pub struct SolutionReport {
     pub average_class_size: f64,
     /// The value of the metric the search minimized.
     pub objective: f64,
-    pub nodes_total: u128,
+    pub nodes_total: u64,
     pub nodes_evaluated: usize,
     pub nodes_pruned: usize,
     /// Distinct combinations of quasi-identifier (and sensitive) values the search worked on.
@@ -217,7 +217,7 @@ pub fn anonymize(
             discernibility: ev.sum_sq + (suppressed as f64) * n as f64,
             average_class_size: if ev.classes == 0 { 0.0 } else { (n - suppressed) as f64 / ev.classes as f64 },
             objective: s.loss,
-            nodes_total: s.nodes_total,
+            nodes_total: s.nodes_total as u64,
             nodes_evaluated: s.nodes_evaluated,
             nodes_pruned: s.nodes_pruned,
             distinct_combinations: e.bottom_cells(),

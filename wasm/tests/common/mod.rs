@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod anonymize;
+
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
