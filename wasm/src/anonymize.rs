@@ -90,8 +90,11 @@ fn table(value: &JsValue) -> Result<(Table, Vec<kakou_sdk::anonymize::RecordIssu
 pub fn anonymize_table(table_data: JsValue, policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let (table, mut dropped) = table(&table_data)?;
     let policy: Policy = read(&policy, "invalid-policy", "policy")?;
-    let options: AnonymizeOptions =
-        if options.is_undefined() || options.is_null() { AnonymizeOptions::default() } else { read(&options, "invalid-options", "options")? };
+    let options: AnonymizeOptions = if options.is_undefined() || options.is_null() {
+        AnonymizeOptions::default()
+    } else {
+        read(&options, "invalid-options", "options")?
+    };
     let key = options.key.as_deref().map(crate::options::parse_key).transpose()?;
     let out = anonymize(&table, &policy, &options.hierarchies, key.as_ref())
         .map_err(|e| Failure::new("anonymize-error", e.to_string()))?;
@@ -101,7 +104,8 @@ pub fn anonymize_table(table_data: JsValue, policy: JsValue, options: JsValue) -
     report.issues = dropped;
     report.issues.truncate(kakou_sdk::anonymize::MAX_LISTED_ISSUES);
     let t = &out.table;
-    let released = Released { header: t.header(), rows: (0..t.n_rows()).map(|r| t.row(r).collect()).collect(), report: &report };
+    let released =
+        Released { header: t.header(), rows: (0..t.n_rows()).map(|r| t.row(r).collect()).collect(), report: &report };
     crate::to_js(&released)
 }
 

@@ -239,8 +239,8 @@ fn rare(s: State, min: u32, replacement: &str, patient: Option<&Column>) -> Stat
         }
         None => s.codes.iter().for_each(|&v| holders[v as usize] += 1),
     }
-    for i in 0..s.dict.len() {
-        if holders[i] < min && s.bad[i].is_none() && !s.dict[i].is_empty() {
+    for (i, &held) in holders.iter().enumerate() {
+        if held < min && s.bad[i].is_none() && !s.dict[i].is_empty() {
             s.dict[i] = replacement.to_string();
             s.coded[i] = true;
         }
