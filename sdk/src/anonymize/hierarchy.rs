@@ -237,7 +237,8 @@ fn builtin_chain(spec: &HierarchySpec, value: &str) -> Option<Vec<String>> {
 }
 
 fn numeric_chain(value: &str, bands: &[u32], top: Option<i64>, bottom: Option<i64>) -> Option<Vec<String>> {
-    let v = value.trim().parse::<f64>().ok().filter(|v| v.is_finite())?.floor() as i64;
+    // Beyond ±1e15 integer bands are meaningless (and i64 arithmetic could overflow): not placed.
+    let v = value.trim().parse::<f64>().ok().filter(|v| v.abs() < 1e15)?.floor() as i64;
     let label = match (top, bottom) {
         (Some(t), _) if v >= t => Some(format!("{t}以上")),
         (_, Some(b)) if v <= b => Some(format!("{b}以下")),
@@ -429,6 +430,8 @@ mod tests {
         assert_eq!(h.chain("39").unwrap(), vec!["35-39", "30-39", "20-39", "*"]);
         assert_eq!(h.chain("93").unwrap(), vec!["90以上", "90以上", "90以上", "*"]);
         assert_eq!(h.chain("abc"), None);
+        assert_eq!(h.chain("1e300"), None);
+        assert_eq!(h.chain("-7").unwrap()[0], "-10--6");
         let bad = HierarchySpec::Age { bands: vec![5, 7], top: None };
         assert!(matches!(Hierarchy::from_spec(&bad, &HashMap::new(), ';'), Err(AnonError::Policy(_))));
     }
