@@ -102,7 +102,17 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
     let (table, sep, mut dropped) = read_table(&args.input, args.sep)?;
     let read_s = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
-    let result = anonymize(&table, &policy, &hierarchies, key.as_ref()).map_err(|e| CliError::Other(e.to_string()))?;
+    // The engine has no progress callback (it is one pure call); a spinner shows it is working.
+    let spinner = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    spinner.set_message(format!("anonymizing {} records…", table.n_rows()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let result = anonymize(&table, &policy, &hierarchies, key.as_ref());
+    spinner.finish_and_clear();
+    let result = result.map_err(|e| CliError::Other(e.to_string()))?;
     let anon_s = t0.elapsed().as_secs_f64();
     write_table(&result.table, &args.output, sep)?;
     let mut report = result.report;
