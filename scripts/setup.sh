@@ -60,4 +60,13 @@ fi
 if [ -n "$corpus_pid" ]; then
   wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
 fi
+# --- anonymization (records): the independent k/l checker's deps and the benchmark peers -------
+# (after the corpus build, which creates the venv)
+# ../shared/eval/anon/check_k.py needs pandas + pycanon; examples/bench_anonymize.sh runs anjana.
+if ! "$KAKOU_VENV/bin/python" -c "import pycanon, pandas, anjana" 2>/dev/null; then
+  log "pip: pycanon, pandas, anjana (anonymization checker and peer)"
+  [ -x "$KAKOU_VENV/bin/python" ] || python3 -m venv "$KAKOU_VENV"
+  "$KAKOU_VENV/bin/pip" install -q pycanon pandas anjana
+fi
+# --- end anonymization ------------------------------------------------------------------------
 log "ready"

@@ -5,6 +5,7 @@
 //! so that the SDK stays free of I/O and so that later surfaces (the web server) can be added
 //! as subcommands without the SDK depending on them.
 
+mod anonymize_cmd;
 mod batch;
 mod dicom_cmd;
 mod keygen;

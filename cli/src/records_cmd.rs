@@ -26,7 +26,7 @@ use crate::batch::{
     CliError, Job, OutputDir, ReportSink, attention_list, discover, progress_bytes, read_key, thread_pool, write_text,
 };
 
-/// Structured records: pseudonymize (仮名加工医療情報) and lawful re-identification.
+/// Structured records: pseudonymize (仮名加工医療情報), anonymize (匿名加工医療情報), assess re-identification risk, and lawful re-identification.
 #[derive(clap::Args)]
 pub struct RecordsArgs {
     #[command(subcommand)]
@@ -37,12 +37,16 @@ pub struct RecordsArgs {
 enum RecordsCommand {
     Pseudonymize(PseudonymizeArgs),
     Reidentify(ReidentifyArgs),
+    Anonymize(crate::anonymize_cmd::AnonymizeArgs),
+    Risk(crate::anonymize_cmd::RiskArgs),
 }
 
 pub fn run(args: RecordsArgs) -> Result<ExitCode, CliError> {
     match args.command {
         RecordsCommand::Pseudonymize(a) => pseudonymize(a),
         RecordsCommand::Reidentify(a) => reidentify(a),
+        RecordsCommand::Anonymize(a) => crate::anonymize_cmd::run_anonymize(a),
+        RecordsCommand::Risk(a) => crate::anonymize_cmd::run_risk(a),
     }
 }
 

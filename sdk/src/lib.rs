@@ -14,6 +14,7 @@
 //! - [`report`]: the processing report types every capability fills in.
 
 pub mod address;
+pub mod anonymize;
 pub mod dates;
 pub mod key;
 pub mod pseudonym;

@@ -25,6 +25,7 @@
 //! Without the `jpeg2000` feature (it does not link on wasm32), JPEG 2000 pixel data cannot be
 //! decoded here: such a file that needs pixel blanking is quarantined, as the core reports.
 
+mod anonymize;
 mod error;
 mod options;
 pub mod records;
@@ -38,6 +39,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+pub use anonymize::{anonymize_table, assess_risk};
 pub use error::Failure;
 pub use options::Options;
 pub use text::{TextRedactor, redact_text};

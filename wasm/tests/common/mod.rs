@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod records;
+pub mod anonymize;
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;

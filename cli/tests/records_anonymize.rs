@@ -1,0 +1,103 @@
+//! `kakou records anonymize` / `kakou records risk` end to end: a CSV and a TOML policy with a
+//! hierarchy file beside it, written here.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kakou(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kakou")).args(args).output().expect("kakou runs")
+}
+
+fn setup(dir: &Path) {
+    let mut csv = String::from("name,age,zone,dx\n");
+    for i in 0..40 {
+        csv += &format!("Person{i},{},{},{}\n", 20 + i, ["a", "b", "c", "d"][i % 4], ["flu", "cold"][i % 2]);
+    }
+    csv += "Bad,row\n";
+    csv += "Odd,33,zz,flu\n";
+    std::fs::write(dir.join("in.csv"), csv).unwrap();
+    std::fs::create_dir(dir.join("h")).unwrap();
+    std::fs::write(dir.join("h/zone.csv"), "a;ab;*\nb;ab;*\nc;cd;*\nd;cd;*\n").unwrap();
+    let policy = r#"
+[privacy]
+k = 4
+suppression_limit = 0.1
+
+[[columns]]
+name = "name"
+role = "identifier"
+
+[[columns]]
+name = "age"
+role = "quasi"
+hierarchy = { age = { bands = [5, 10, 20] } }
+
+[[columns]]
+name = "zone"
+role = "quasi"
+hierarchy = { file = "h/zone.csv" }
+
+[[columns]]
+name = "dx"
+role = "sensitive"
+l_diversity = { l = 2 }
+"#;
+    std::fs::write(dir.join("policy.toml"), policy).unwrap();
+}
+
+#[test]
+fn anonymize_writes_a_k_anonymous_csv_and_reports_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let p = |f: &str| dir.path().join(f).display().to_string();
+    let out = kakou(&[
+        "records",
+        "anonymize",
+        &p("in.csv"),
+        "--policy",
+        &p("policy.toml"),
+        "-o",
+        &p("out.csv"),
+        "--report",
+        &p("r.json"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "bad rows → exit 3: {stderr}");
+    assert!(stderr.contains("row 41: 2 fields, expected 4"), "{stderr}");
+    assert!(stderr.contains("row 42, column 'zone': value not in the hierarchy"), "{stderr}");
+    assert!(stderr.contains("risk after"), "{stderr}");
+    let released = std::fs::read_to_string(p("out.csv")).unwrap();
+    let mut lines = released.lines();
+    assert_eq!(lines.next(), Some("age,zone,dx"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 41, "the short row is dropped, the others kept in order");
+    assert!(!released.contains("Person") && !released.contains("zz"));
+    assert_eq!(rows[40][..2], ["*", "*"], "the row outside the hierarchy is suppressed");
+    let mut counts = std::collections::HashMap::<(&str, &str), usize>::new();
+    for r in rows.iter().filter(|r| r[0] != "*") {
+        *counts.entry((r[0], r[1])).or_default() += 1;
+    }
+    assert!(counts.values().all(|&c| c >= 4), "{counts:?}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p("r.json")).unwrap()).unwrap();
+    assert_eq!(report["issues_total"], 2);
+    assert!(report["solution"]["precision"].as_f64().unwrap() > 0.0);
+    // Never overwrite.
+    let again = kakou(&["records", "anonymize", &p("in.csv"), "--policy", &p("policy.toml"), "-o", &p("out.csv")]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+}
+
+#[test]
+fn risk_prints_the_attacker_models_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let input = dir.path().join("in.csv").display().to_string();
+    let out = kakou(&["records", "risk", &input, "--qi", "age,zone"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("sample uniques   41 (100.00%)"), "{stdout}");
+    assert!(stdout.contains("prosecutor risk") && stdout.contains("marketer risk"), "{stdout}");
+    let json = kakou(&["records", "risk", &input, "--qi", "zone", "--json", "--population", "410"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["classes"], 5);
+    assert!((v["journalist"]["highest"].as_f64().unwrap() - 0.1).abs() < 1e-9, "{v}");
+}
