@@ -22,6 +22,9 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 step "native tests (unit, CLI, corpus end-to-end)"
 cargo test --workspace --exclude kakou-wasm 2>&1 | tee -a "$log"
 
+step "text: a generated 100 MB note file through the release CLI in bounded memory"
+cargo test --release -p kakou-cli --test text large_text 2>&1 | tee -a "$log"
+
 step "wasm tests (Node, headless Chromium, native/wasm equivalence)"
 bash scripts/test-wasm.sh 2>&1 | tee -a "$log"
 

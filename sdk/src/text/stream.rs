@@ -81,7 +81,7 @@ impl<'p> StreamRedactor<'p> {
         let cut_chars = ctx_chars + self.buf[self.ctx..cut].chars().count();
         let local: Vec<Span> = spans
             .into_iter()
-            .filter(|s| s.end > ctx_chars && s.start < cut_chars)
+            .filter(|s| s.end > ctx_chars && s.start < cut_chars && s.end <= cut_chars)
             .map(|mut s| {
                 // A span reaching back into already emitted context (found only now, with more
                 // context): its emitted part cannot be recalled; the rest is redacted.
@@ -90,7 +90,7 @@ impl<'p> StreamRedactor<'p> {
                     s.start_utf16 = ctx_utf16;
                 }
                 s.start -= ctx_chars;
-                s.end = s.end.min(cut_chars) - ctx_chars;
+                s.end -= ctx_chars;
                 s.start_utf16 -= ctx_utf16;
                 s.end_utf16 -= ctx_utf16;
                 s
@@ -131,7 +131,11 @@ impl<'p> StreamRedactor<'p> {
         };
         let cut_chars = self.buf[..cut].chars().count();
         if let Some(s) = spans.iter().find(|s| s.start < cut_chars && cut_chars < s.end) {
-            cut = self.buf.char_indices().nth(s.start).map_or(cut, |(b, _)| b);
+            let byte_of = |c: usize| self.buf.char_indices().nth(c).map_or(self.buf.len(), |(b, _)| b);
+            // Back to the span's start; forward to its end if it starts in the emitted context
+            // (always progress, never a cut inside a span).
+            let start = byte_of(s.start);
+            cut = if start > self.ctx { start } else { byte_of(s.end) };
         }
         cut.max(self.ctx)
     }

@@ -253,6 +253,7 @@ impl WrittenDate {
     /// The date moved by `days`, written in the same form. A date without a day (year-month or
     /// year only) is already coarse and is returned unchanged; a month-day without a year is
     /// shifted within a non-leap reference year (a leap year for 2/29).
+    #[cfg(test)]
     pub fn shifted(&self, days: i64) -> Option<String> {
         self.shifted_in(days, None)
     }
