@@ -366,6 +366,15 @@ const JA_GENERIC: &[&str] = &[
     "歯科",
     "精神科",
     "保険",
+    "国立",
+    "公立",
+    "県立",
+    "府立",
+    "都立",
+    "道立",
+    "市立",
+    "町立",
+    "村立",
 ];
 
 /// Whether a facility phrase is a generic word rather than a name.
@@ -517,6 +526,7 @@ mod tests {
         let f = found("有料老人ホームを見学。消化器内科へ紹介。当院外科。");
         assert!(f.is_empty(), "{f:?}");
         absent("紹介元：当院", "当院");
+        absent("国立病院機構の病院へ", "国立病院");
     }
 
     #[test]
