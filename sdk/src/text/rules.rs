@@ -118,6 +118,9 @@ pub fn all() -> Vec<Rule> {
         rule("label-pension", PensionNo, &labelled(r"基礎年金番号|年金番号", r"\d{4}-?\d{6}"), Check::None, 0.95),
         rule("label-bank", BankAccount, &labelled(r"口座番号|口座|普通|当座|貯蓄|(?:bank|checking|savings)\s+account|account\s+number|acct\.?", r"\d{5}-\d{6,8}|\d{6,17}"), Check::None, 0.9),
         rule("label-routing", BankAccount, &labelled(r"routing(?:\s*(?:no\.?|number|#))?|ABA", r"\d{9}"), Check::Aba, 0.95),
+        // A labelled routing number is removed even when its ABA checksum fails (a typo still
+        // points at the account); the checksum only raises the confidence (the rule above wins).
+        rule("label-routing-unchecked", BankAccount, &labelled(r"routing(?:\s*(?:no\.?|number|#))?", r"\d{9}"), Check::None, 0.8),
         rule("label-initials", Name, r"(?:イニシャル|(?i:initials?))[:：\s]*(?P<v>[A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?)", Check::None, 0.85),
         rule("label-age", Age, r"(?i:(?-u:\b)age)(?:[:：]\s*|\s+)(?P<v>\d{1,3})(?-u:\b)", Check::None, 0.9),
         rule("label-other", OtherId, &labelled(r"住民票コード|在留カード(?:番号)?|serial\s*(?:no\.?|number|#)?|S/N|SN|VIN|plate\s*(?:no\.?|number|#)?", r"[A-Za-z0-9][A-Za-z0-9-]{4,}"), Check::HasDigit, 0.85),
@@ -366,6 +369,15 @@ const JA_GENERIC: &[&str] = &[
     "歯科",
     "精神科",
     "保険",
+    "国立",
+    "公立",
+    "県立",
+    "府立",
+    "都立",
+    "道立",
+    "市立",
+    "町立",
+    "村立",
 ];
 
 /// Whether a facility phrase is a generic word rather than a name.
@@ -493,6 +505,7 @@ mod tests {
         has("運転免許証 第302145678901号", "302145678901", PhiKind::DriverLicense);
         has("Driver's license S530-4172-9981 on file", "S530-4172-9981", PhiKind::DriverLicense);
         has("Travel insurance policy TRV-88231-JP.", "TRV-88231-JP", PhiKind::InsuranceId);
+        has("checking account 004512987, routing 123456789.", "123456789", PhiKind::BankAccount);
         has("イニシャル Y.T. で確認", "Y.T.", PhiKind::Name);
     }
 
@@ -517,6 +530,7 @@ mod tests {
         let f = found("有料老人ホームを見学。消化器内科へ紹介。当院外科。");
         assert!(f.is_empty(), "{f:?}");
         absent("紹介元：当院", "当院");
+        absent("国立病院機構の病院へ", "国立病院");
     }
 
     #[test]
