@@ -147,6 +147,8 @@ pub struct Engine<'a> {
     cell_loss: Vec<Vec<Vec<f64>>>,
     /// `[attr][level]` Σ over releasable records of their cell loss (for the Loss bound).
     loss_at_level: Vec<Vec<f64>>,
+    /// Per pair of quasi-identifiers, records in too-small classes of the pair alone.
+    pairs: Vec<PairBound>,
 }
 
 /// Cached classes of the previous layer are dropped above this size (then nodes project from the
@@ -240,7 +242,7 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
-        Ok(Engine {
+        let mut engine = Engine {
             hier: input.quasi.iter().map(|q| q.hierarchy).collect(),
             fields,
             qi_mask,
@@ -253,7 +255,59 @@ impl<'a> Engine<'a> {
             bottom,
             cell_loss,
             loss_at_level,
-        })
+            pairs: Vec::new(),
+        };
+        engine.pairs = engine.pair_bounds();
+        Ok(engine)
+    }
+
+    /// Incognito's subset property as a bound: the classes of a node refine the classes of its
+    /// projection onto any two quasi-identifiers, so every record in a pair-class smaller than k
+    /// is in a node-class smaller than k and is suppressed. Precomputed for every pair and pair of
+    /// levels from the pair's 2-D histogram (small: distinct values × distinct values).
+    fn pair_bounds(&self) -> Vec<PairBound> {
+        let mut out = Vec::new();
+        if self.k <= 1 {
+            return out;
+        }
+        let q = self.hier.len();
+        for a in 0..q {
+            for b in a + 1..q {
+                let (ha, hb) = (self.hier[a], self.hier[b]);
+                let (da, db) = (ha.labels[0].len(), hb.labels[0].len());
+                if da.saturating_mul(db) > 1 << 20 {
+                    continue;
+                }
+                let mut m = vec![0u32; da * db];
+                for (&key, &count) in self.bottom.keys.iter().zip(&self.bottom.counts) {
+                    m[self.fields[a].get(key) as usize * db + self.fields[b].get(key) as usize] += count;
+                }
+                let nonzero: Vec<(usize, usize, u32)> =
+                    m.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, &c)| (i / db, i % db, c)).collect();
+                let combos = (ha.height() + 1) * (hb.height() + 1);
+                if nonzero.len().saturating_mul(combos) > 20_000_000 {
+                    continue;
+                }
+                let mut supp = Vec::with_capacity(combos);
+                for la in 0..=ha.height() {
+                    for lb in 0..=hb.height() {
+                        let wb = hb.labels[lb].len();
+                        let mut agg = vec![0u32; ha.labels[la].len() * wb];
+                        for &(i, j, c) in &nonzero {
+                            agg[ha.to_level[la][i] as usize * wb + hb.to_level[lb][j] as usize] += c;
+                        }
+                        supp.push(agg.iter().filter(|&&c| c > 0 && c < self.k).map(|&c| c as usize).sum());
+                    }
+                }
+                out.push(PairBound { a, b, width: hb.height() + 1, suppressed: supp });
+            }
+        }
+        out
+    }
+
+    /// A lower bound of the records the models suppress at `levels` (see [`Engine::pair_bounds`]).
+    fn subset_bound(&self, levels: &[usize]) -> usize {
+        self.pairs.iter().map(|p| p.suppressed[levels[p.a] * p.width + levels[p.b]]).max().unwrap_or(0)
     }
 
     pub fn heights(&self) -> Vec<usize> {
@@ -507,8 +561,13 @@ impl<'a> Engine<'a> {
                     pruned += 1;
                     continue;
                 }
-                let cells = self.cells_for(&levels, &prev, &index_of);
                 let budget = self.budget(&levels, best.as_ref().map(|b| b.0));
+                if self.subset_bound(&levels) > budget {
+                    // Cannot be accepted (or cannot beat the best): no grouping needed.
+                    pruned += 1;
+                    continue;
+                }
+                let cells = self.cells_for(&levels, &prev, &index_of);
                 let (ev, _) = self.evaluate_inner(&levels, &cells, self.metric == Metric::Loss, budget);
                 evaluated += 1;
                 if self.total_suppressed(&ev) <= self.max_suppressed {
@@ -584,6 +643,17 @@ impl<'a> Engine<'a> {
     pub fn forced(&self) -> usize {
         self.forced
     }
+}
+
+/// Records in too-small classes of one pair of quasi-identifiers, per pair of levels.
+#[derive(Debug, Clone)]
+struct PairBound {
+    a: usize,
+    b: usize,
+    /// Levels of `b` + 1 (row width of `suppressed`).
+    width: usize,
+    /// `suppressed[level_a * width + level_b]`.
+    suppressed: Vec<usize>,
 }
 
 fn intensity(level: usize, height: usize) -> f64 {
