@@ -8,6 +8,7 @@
 mod batch;
 mod dicom_cmd;
 mod keygen;
+mod link_cmd;
 mod text_cmd;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
     Keygen(keygen::KeygenArgs),
+    Link(link_cmd::LinkArgs),
     Text(text_cmd::TextArgs),
 }
 
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dicom(args) => dicom_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Link(args) => link_cmd::run(args),
         Command::Text(args) => text_cmd::run(args),
     };
     match result {

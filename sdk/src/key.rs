@@ -33,6 +33,9 @@ pub enum Purpose {
     DateOffset,
     /// Other values replaced by keyed surrogates (accession numbers, study IDs…).
     Surrogate,
+    /// Record-linkage tokens and encodings (used with a *linkage* key, never the project key:
+    /// see `linkage::LinkageKey`).
+    Linkage,
 }
 
 impl Purpose {
@@ -42,6 +45,7 @@ impl Purpose {
             Purpose::PatientPseudonym => "patient-pseudonym",
             Purpose::DateOffset => "date-offset",
             Purpose::Surrogate => "surrogate",
+            Purpose::Linkage => "linkage",
         }
     }
 }

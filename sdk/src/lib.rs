@@ -16,6 +16,7 @@
 pub mod address;
 pub mod dates;
 pub mod key;
+pub mod linkage;
 pub mod pseudonym;
 pub mod report;
 pub mod scrub;
