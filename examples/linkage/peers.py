@@ -20,7 +20,8 @@ def write_clusters(path, a_ids, b_ids, pairs):
 def splink(d):
     import pandas as pd
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
     a = pd.read_csv(f"{d}/febrl_a.csv", dtype=str).fillna("").rename(columns={"rec_id": "unique_id"})
     b = pd.read_csv(f"{d}/febrl_b.csv", dtype=str).fillna("").rename(columns={"rec_id": "unique_id"})
     for df in (a, b):
@@ -34,7 +35,9 @@ def splink(d):
                      cl.DamerauLevenshteinAtThresholds("date_of_birth"), cl.DamerauLevenshteinAtThresholds("soc_sec_id"),
                      cl.ExactMatch("postcode"), cl.JaroWinklerAtThresholds("address_1"), cl.ExactMatch("suburb")],
     )
-    linker = Linker([a, b], settings, db_api=DuckDBAPI(), input_table_aliases=["febrl_a", "febrl_b"])
+    db = DuckDBAPI()
+    tables = [db.register(a, dataset_display_name="febrl_a"), db.register(b, dataset_display_name="febrl_b")]
+    linker = Linker(tables, settings)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
@@ -57,7 +60,6 @@ def anonlink(d):
     from bitarray import bitarray
     fields = ["rec_id", "given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
               "state", "date_of_birth", "soc_sec_id"]
-    specs = [StringSpec(identifier="rec_id", hashing_properties=FieldHashingProperties(comparator=NgramComparison(2), strategy=__import__("clkhash").field_formats.BitsPerFeatureStrategy(0)))]
     specs = [StringSpec(identifier=f, hashing_properties=FieldHashingProperties(
         comparator=NgramComparison(2), strategy=__import__("clkhash").field_formats.BitsPerFeatureStrategy(0 if f == "rec_id" else 30)))
         for f in fields]
