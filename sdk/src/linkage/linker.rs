@@ -650,3 +650,52 @@ impl Clusters {
         (out, ids.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_take_the_first_edge_reached() {
+        assert_eq!(bin(1.0, &[0.999, 0.8]), 0);
+        assert_eq!(bin(0.85, &[0.999, 0.8]), 1);
+        assert_eq!(bin(0.1, &[0.999, 0.8]), 2);
+    }
+
+    #[test]
+    fn sampled_pairs_are_deterministic_distinct_and_in_range() {
+        let a: Vec<(usize, usize)> = random_pairs(1000, 5000).collect();
+        let b: Vec<(usize, usize)> = random_pairs(1000, 5000).collect();
+        assert_eq!(a, b);
+        assert!(a.len() > 4500 && a.iter().all(|&(i, j)| i < j && j < 1000));
+        assert_eq!(random_pairs(1, 100).count(), 0);
+    }
+
+    #[test]
+    fn one_record_per_source_per_person_unless_linked_directly() {
+        let t = Tokens::default();
+        let records: Vec<(RecordRef, &Tokens)> = vec![((0, 0), &t), ((1, 0), &t), ((0, 1), &t)];
+        let mut c = Clusters::new(&records, 2);
+        assert!(c.merge(0, 1, false));
+        assert!(!c.merge(2, 1, false), "a second source-0 record joins only by its own link");
+        assert!(c.merge(2, 0, true), "a duplicate registration links directly");
+        assert_eq!(c.numbering().1, 1);
+    }
+
+    #[test]
+    fn the_cut_off_maximises_expected_f1() {
+        let p = [0.99, 0.98, 0.97, 0.6, 0.1, 0.05, 0.01];
+        let cut = calibrated_threshold(p.iter().copied());
+        assert!((0.6..=0.97).contains(&cut), "{cut}");
+        assert!(calibrated_threshold([0.99, 0.01, 0.01].into_iter()) >= 0.99);
+    }
+
+    #[test]
+    fn twins_names_are_told_from_spelling_variants() {
+        let d = |full, family, given| NameDice { full: Some(full), family: Some(family), given: Some(given) };
+        assert_eq!(name_level(&d(1.0, 1.0, 1.0), &d(1.0, 1.0, 1.0)), Some(0));
+        assert_eq!(name_level(&d(0.6, 1.0, 0.1), &d(0.55, 1.0, 0.2)), Some(OTHER_GIVEN_NAME));
+        assert_eq!(name_level(&d(0.5, 0.1, 1.0), &d(0.5, 0.2, 1.0)), Some(3));
+        assert_eq!(name_level(&d(0.8, 0.9, 0.7), &d(1.0, 1.0, 1.0)), Some(1));
+    }
+}
