@@ -10,6 +10,7 @@ mod batch;
 mod dicom_cmd;
 mod keygen;
 mod records_cmd;
+mod link_cmd;
 mod text_cmd;
 
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ enum Command {
     Dicom(dicom_cmd::DicomArgs),
     Keygen(keygen::KeygenArgs),
     Records(records_cmd::RecordsArgs),
+    Link(link_cmd::LinkArgs),
     Text(text_cmd::TextArgs),
 }
 
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Dicom(args) => dicom_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Records(args) => records_cmd::run(args),
+        Command::Link(args) => link_cmd::run(args),
         Command::Text(args) => text_cmd::run(args),
     };
     match result {

@@ -35,6 +35,9 @@ pub enum Purpose {
     Surrogate,
     /// The key that seals a records run's pseudonym → local ID mapping (never a pseudonym).
     MappingKey,
+    /// Record-linkage tokens and encodings (used with a *linkage* key, never the project key:
+    /// see `linkage::LinkageKey`).
+    Linkage,
 }
 
 impl Purpose {
@@ -45,6 +48,7 @@ impl Purpose {
             Purpose::DateOffset => "date-offset",
             Purpose::Surrogate => "surrogate",
             Purpose::MappingKey => "mapping-key",
+            Purpose::Linkage => "linkage",
         }
     }
 }

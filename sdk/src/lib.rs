@@ -17,6 +17,7 @@ pub mod address;
 pub mod anonymize;
 pub mod dates;
 pub mod key;
+pub mod linkage;
 pub mod pseudonym;
 pub mod records;
 pub mod report;
