@@ -15,6 +15,7 @@
 
 pub mod address;
 pub mod dates;
+pub mod deface;
 pub mod key;
 pub mod pseudonym;
 pub mod report;
