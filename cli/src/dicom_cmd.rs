@@ -236,6 +236,11 @@ fn attribute_name(path: &str) -> String {
     path.split('/').map(|p| p.split('[').next().unwrap_or(p)).collect::<Vec<_>>().join("/")
 }
 
+/// Reads a project key file (shared with `kakou deface`).
+pub(crate) fn read_key_file(path: &Path) -> Result<ProjectKey, CliError> {
+    read_key(path)
+}
+
 fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
     ProjectKey::from_hex(&text).map_err(|e| CliError::Key(path.display().to_string(), e))

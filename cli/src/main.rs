@@ -6,6 +6,7 @@
 //! as subcommands without the SDK depending on them.
 
 mod batch;
+mod deface_cmd;
 mod dicom_cmd;
 mod keygen;
 mod text_cmd;
@@ -34,6 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
+    Deface(deface_cmd::DefaceArgs),
     Keygen(keygen::KeygenArgs),
     Text(text_cmd::TextArgs),
 }
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dicom(args) => dicom_cmd::run(args),
+        Command::Deface(args) => deface_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Text(args) => text_cmd::run(args),
     };

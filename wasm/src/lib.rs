@@ -21,6 +21,7 @@
 //! Without the `jpeg2000` feature (it does not link on wasm32), JPEG 2000 pixel data cannot be
 //! decoded here: such a file that needs pixel blanking is quarantined, as the core reports.
 
+mod deface;
 mod error;
 mod options;
 mod types;
@@ -32,6 +33,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+pub use deface::deface_series;
 pub use error::Failure;
 pub use options::Options;
 pub use types::{BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PolicyObject, RedactTextResult};
@@ -154,7 +156,7 @@ impl DicomDeidentifier {
     }
 }
 
-fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
+pub(crate) fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
     let value: &JsValue = options.as_ref();
     if !value.is_object() {
         return Err(Failure::new("invalid-options", "options must be an object with at least { key }"));
@@ -175,12 +177,12 @@ fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
 
 /// Plain JS objects (maps as objects, `None` as `null`) so results survive `JSON.stringify`
 /// and `postMessage` unchanged.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     value.serialize(&ser).map_err(|e| Failure::new("write-error", format!("report: {e}")).into())
 }
 
-fn result_object(bytes: &[u8], report: &kakou_dicom::FileReport) -> Result<DeidentifyResult, JsValue> {
+pub(crate) fn result_object(bytes: &[u8], report: &kakou_dicom::FileReport) -> Result<DeidentifyResult, JsValue> {
     let obj = js_sys::Object::new();
     // A copy out of wasm memory: a view would be invalidated when the memory grows.
     js_sys::Reflect::set(&obj, &"bytes".into(), &js_sys::Uint8Array::from(bytes))?;

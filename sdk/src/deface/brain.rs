@@ -24,11 +24,19 @@ pub struct Masks {
     pub skin_threshold: f32,
 }
 
-/// Erosion that disconnects the brain from scalp, orbits and neck before picking the blob.
-const SEPARATION_MM: f64 = 4.0;
+/// Erosions that disconnect the brain from scalp, orbits and neck before picking the blob.
+const SEPARATION_MM: [f64; 2] = [4.0, 6.0];
+/// MR candidate thresholds, as multiples of the air/tissue threshold, tried in order.
+const THRESHOLD_STEPS: [f32; 5] = [1.0, 1.15, 1.3, 1.5, 1.75];
 
 /// `grid` is the (coarse) grid of `values`; its patient axes say which way is up.
-pub fn segment(values: &[f32], grid: &Grid, modality: Modality) -> Result<Masks, DefaceError> {
+/// `accept` judges a brain estimate (size, shape); the first acceptable one is returned.
+pub fn segment(
+    values: &[f32],
+    grid: &Grid,
+    modality: Modality,
+    accept: &dyn Fn(&[bool]) -> Result<(), DefaceError>,
+) -> Result<Masks, DefaceError> {
     let (dims, spacing) = (grid.dims, grid.spacing());
     let (skin_threshold, candidate_range) = match modality {
         Modality::Ct => (-400.0, (-5.0, 90.0)),
@@ -49,12 +57,27 @@ pub fn segment(values: &[f32], grid: &Grid, modality: Modality) -> Result<Masks,
         Modality::Ct => candidate_range,
         Modality::Mr => (skin_threshold, f32::INFINITY),
     };
-    let candidate: Vec<bool> = values.iter().zip(&head).map(|(&v, &h)| h && v > lo && v < hi).collect();
-    let core = uppermost_blob(&erode(&candidate, dims, spacing, SEPARATION_MM), grid);
-    let grown = dilate(&core, dims, spacing, SEPARATION_MM + 0.5);
-    let brain: Vec<bool> = grown.iter().zip(&candidate).map(|(g, c)| *g && *c).collect();
-    let brain = fill_holes(&largest_component(&brain, dims), dims);
-    Ok(Masks { head, brain, skin_threshold })
+    // The lowest threshold / smallest erosion at which the brain comes apart from the scalp:
+    // a bright, noise-free image (an average, a fat-saturated scan) can need a higher cut.
+    let mut last = DefaceError::NoBrain { reason: "no candidate".into() };
+    for factor in THRESHOLD_STEPS {
+        let raise = |t: f32| if modality == Modality::Mr { t * factor } else { t };
+        let candidate: Vec<bool> = values.iter().zip(&head).map(|(&v, &h)| h && v > raise(lo) && v < hi).collect();
+        for radius in SEPARATION_MM {
+            let core = uppermost_blob(&erode(&candidate, dims, spacing, radius), grid);
+            let grown = dilate(&core, dims, spacing, radius + 0.5);
+            let brain: Vec<bool> = grown.iter().zip(&candidate).map(|(g, c)| *g && *c).collect();
+            let brain = fill_holes(&largest_component(&brain, dims), dims);
+            match accept(&brain) {
+                Ok(()) => return Ok(Masks { head, brain, skin_threshold }),
+                Err(e) => last = e,
+            }
+        }
+        if modality == Modality::Ct {
+            break;
+        }
+    }
+    Err(last)
 }
 
 /// Every component at least a tenth the size of the largest (a head cut by the field of view can

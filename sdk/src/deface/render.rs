@@ -12,9 +12,8 @@ pub struct Gray {
     pub pixels: Vec<u8>,
 }
 
-/// Half-width of the rendered field (mm) and the pixel size (mm).
+/// Half-width of the rendered field (mm).
 const HALF_FIELD_MM: f64 = 125.0;
-const PIXEL_MM: f64 = 1.0;
 
 /// Surface render of `values > threshold` seen from `yaw_deg` (0 = facing the patient's face,
 /// 90 = from the patient's left).
@@ -24,13 +23,16 @@ pub fn surface(values: &[f32], grid: &Grid, frame: &HeadFrame, threshold: f32, y
     let toward = [0, 1, 2].map(|a| -(c * frame.anterior[a] + s * frame.left[a]));
     let right = [0, 1, 2].map(|a| c * frame.left[a] - s * frame.anterior[a]);
     let up = frame.superior;
-    let n = (2.0 * HALF_FIELD_MM / PIXEL_MM) as usize;
+    // pixels and ray steps follow the voxel size: no detail is lost, coarse grids render fast
+    let finest = grid.spacing().iter().copied().fold(f64::INFINITY, f64::min);
+    let pixel_mm = (0.75 * finest).max(1.0);
+    let n = (2.0 * HALF_FIELD_MM / pixel_mm) as usize;
     let mut depth = vec![f64::INFINITY; n * n];
     let Some(_) = grid.voxel_of(grid.origin) else {
         return Gray { width: n, height: n, pixels: vec![0; n * n] };
     };
     let voxel = |x: [f64; 3]| grid.voxel_of(x).unwrap_or([-1.0; 3]);
-    let step_mm = 0.75;
+    let step_mm = (0.5 * finest).max(0.5);
     let steps = (2.0 * HALF_FIELD_MM / step_mm) as usize;
     let march = [0, 1, 2].map(|a| toward[a] * step_mm);
     let dv = {
@@ -39,9 +41,9 @@ pub fn surface(values: &[f32], grid: &Grid, frame: &HeadFrame, threshold: f32, y
         [m[0] - o[0], m[1] - o[1], m[2] - o[2]]
     };
     for row in 0..n {
-        let v = HALF_FIELD_MM - (row as f64 + 0.5) * PIXEL_MM;
+        let v = HALF_FIELD_MM - (row as f64 + 0.5) * pixel_mm;
         for col in 0..n {
-            let u = -HALF_FIELD_MM + (col as f64 + 0.5) * PIXEL_MM;
+            let u = -HALF_FIELD_MM + (col as f64 + 0.5) * pixel_mm;
             let start = [0, 1, 2].map(|a| frame.centre[a] + u * right[a] + v * up[a] - HALF_FIELD_MM * toward[a]);
             let mut p = voxel(start);
             for t in 0..steps {

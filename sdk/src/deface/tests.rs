@@ -18,15 +18,15 @@ fn assert_defaced(grid: &Grid, tissues: &[Tissue], plan: &DefacePlan, rotation: 
         let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
         let h = [0, 1, 2].map(|a| (0..3).map(|b| rotation[b][a] * x[b]).sum::<f64>());
         if *t == Tissue::Brain {
-            assert!(!plan.remove[p], "brain voxel {p} removed");
+            assert_eq!(plan.edits[p], KEEP, "brain voxel {p} edited");
         }
         let nose_or_chin = h[1] < -85.0 && h[2] < -25.0;
         if (nose_or_chin && *t == Tissue::Soft) || *t == Tissue::Eye {
             face.0 += 1;
-            face.1 += usize::from(plan.remove[p]);
+            face.1 += usize::from(plan.edits[p] == AIR);
         }
         if h[1] > 20.0 {
-            assert!(!plan.remove[p], "voxel behind the face removed at {h:?}");
+            assert_ne!(plan.edits[p], AIR, "voxel behind the face removed at {h:?}");
         }
     }
     assert!(face.0 > 100, "phantom has a face");
@@ -39,7 +39,8 @@ fn ct_phantom_axial_is_defaced_with_air() {
     let (tissues, plan, values) = run(&grid, Modality::Ct, IDENTITY);
     assert_eq!(plan.fill_value, -1000.0);
     assert_defaced(&grid, &tissues, &plan, IDENTITY);
-    assert!(plan.remove.iter().zip(&values).all(|(r, v)| !r || *v == -1000.0));
+    assert!(plan.edits.iter().zip(&values).all(|(e, v)| *e != AIR || *v == -1000.0));
+    assert!(plan.voxels_sealed > 0 && plan.edits.iter().zip(&values).all(|(e, v)| *e != SEAL || *v == 40.0));
     assert!((800.0..2000.0).contains(&plan.brain_volume_ml), "{}", plan.brain_volume_ml);
 }
 
