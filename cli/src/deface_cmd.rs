@@ -139,7 +139,9 @@ pub fn run(args: DefaceArgs) -> Result<ExitCode, CliError> {
 
 /// Files grouped by Series Instance UID (sorted paths); files that are not DICOM images with a
 /// series UID are listed with the reason.
-fn group_by_series(input: &Path) -> Result<(BTreeMap<String, Vec<PathBuf>>, Vec<(String, String)>), CliError> {
+type Groups = (BTreeMap<String, Vec<PathBuf>>, Vec<(String, String)>);
+
+fn group_by_series(input: &Path) -> Result<Groups, CliError> {
     let jobs = discover(input)?;
     let keyed: Vec<(PathBuf, Result<String, String>)> = jobs
         .par_iter()

@@ -165,15 +165,15 @@ fn jacobi_eigen(mut m: [[f64; 3]; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
             let t = if theta == 0.0 { 1.0 } else { t };
             let c = 1.0 / (t * t + 1.0).sqrt();
             let s = t * c;
-            for k in 0..3 {
-                let (mkp, mkq) = (m[k][p], m[k][q]);
-                m[k][p] = c * mkp - s * mkq;
-                m[k][q] = s * mkp + c * mkq;
+            for row in m.iter_mut() {
+                let (mkp, mkq) = (row[p], row[q]);
+                row[p] = c * mkp - s * mkq;
+                row[q] = s * mkp + c * mkq;
             }
+            let (rp, rq) = (m[p], m[q]);
             for k in 0..3 {
-                let (mpk, mqk) = (m[p][k], m[q][k]);
-                m[p][k] = c * mpk - s * mqk;
-                m[q][k] = s * mpk + c * mqk;
+                m[p][k] = c * rp[k] - s * rq[k];
+                m[q][k] = s * rp[k] + c * rq[k];
             }
             for row in v.iter_mut() {
                 let (vp, vq) = (row[p], row[q]);

@@ -216,7 +216,7 @@ pub fn fill_holes(mask: &[bool], dims: [usize; 3]) -> Vec<bool> {
 /// Otsu's threshold of `values` (256 bins between their minimum and maximum).
 pub fn otsu(values: impl Iterator<Item = f32> + Clone) -> Option<f32> {
     let (lo, hi) = values.clone().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     const BINS: usize = 256;

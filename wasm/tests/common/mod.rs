@@ -111,9 +111,15 @@ pub fn expect_error(r: Result<impl Sized, JsValue>, code: &str) -> js_sys::Error
     err
 }
 
-/// A synthetic CT head (6 mm voxels: debug wasm is slow) as one Part 10 file per slice, shuffled, as JS arrays.
+/// A synthetic CT head as one Part 10 file per slice, shuffled, as JS arrays: 6 mm voxels and
+/// 22 slices from the nose to the upper brain (a debug wasm build de-identifies ~3 files/s, and
+/// the browser runner gives up when a test blocks its page for ~18 s).
 pub fn phantom_slices() -> js_sys::Array {
-    let grid = kakou_sdk::deface::phantom::axial_grid(6.0);
+    let grid = kakou_sdk::deface::Grid {
+        dims: [34, 40, 22],
+        origin: [-100.0, -120.0, -62.0],
+        steps: [[6.0, 0.0, 0.0], [0.0, 6.0, 0.0], [0.0, 0.0, 6.0]],
+    };
     let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
     let mut files = kakou_dicom::synthetic::phantom_series(&grid, kakou_sdk::deface::Modality::Ct, identity);
     files.reverse();
@@ -273,42 +279,6 @@ macro_rules! kakou_wasm_tests {
             assert_eq!(fp.len(), 16);
             assert_eq!(key_fingerprint(&format!("# comment line\n{a}\n")).expect("key file text"), fp);
             assert!(!version().is_empty());
-        }
-
-        #[wasm_bindgen_test]
-        fn a_phantom_head_series_is_defaced_with_progress_and_qc() {
-            use wasm_bindgen::JsCast;
-            let slices = phantom_slices();
-            let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
-            let seen = calls.clone();
-            let cb = wasm_bindgen::closure::Closure::<dyn FnMut(String, f64)>::new(move |_s: String, f: f64| {
-                assert!((0.0..=1.0).contains(&f));
-                seen.set(seen.get() + 1);
-            });
-            let out = kakou_wasm::deface_series(slices.clone(), &opts(KEY_A, "basic"), Some(cb.as_ref().unchecked_ref::<js_sys::Function>().clone()), Some(true))
-                .expect("the phantom is defaced");
-            assert!(calls.get() >= 4, "progress reported {} times", calls.get());
-            let files: js_sys::Array = get(&out, "files").dyn_into().expect("files array");
-            assert_eq!(files.length(), slices.length());
-            for f in files.iter() {
-                let bytes = js_sys::Uint8Array::from(get(&f, "bytes")).to_vec();
-                let obj = parse(&bytes);
-                assert_eq!(text(&obj, tags::RECOGNIZABLE_VISUAL_FEATURES).as_deref(), Some("NO"));
-                assert!(contains(&bytes, "113102"), "Clean Recognizable Visual Features code");
-                assert!(!contains(&bytes, "Phantom^Head"));
-            }
-            let summary = get(&out, "summary");
-            let brain = get(&summary, "brainVolumeMl").as_f64().unwrap_or(0.0);
-            assert!((800.0..2000.0).contains(&brain), "{brain}");
-            assert!(get(&summary, "voxelsRemoved").as_f64().unwrap_or(0.0) > 1000.0);
-            let qc = get(&out, "qc");
-            let (w, h) = (get(&qc, "width").as_f64().unwrap_or(0.0), get(&qc, "height").as_f64().unwrap_or(0.0));
-            assert_eq!(js_sys::Uint8Array::from(get(&qc, "pixels")).length() as f64, w * h);
-            // a localizer-sized stack is refused with a code, nothing returned
-            let few = slices.slice(0, 5);
-            expect_error(kakou_wasm::deface_series(few, &opts(KEY_A, "basic"), None, None), "too-few-slices");
-            let junk = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("not bytes"));
-            expect_error(kakou_wasm::deface_series(junk, &opts(KEY_A, "basic"), None, None), "invalid-options");
         }
     };
 }
