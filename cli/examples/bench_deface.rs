@@ -22,6 +22,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vol = assemble(&files)?;
     let modality = if vol.modality == "CT" { Modality::Ct } else { Modality::Mr };
     let deid = Deidentifier::new(ProjectKey::from_bytes([1; 32]), Policy::preset(Preset::Basic))?;
+    let t0 = Instant::now();
+    let mut last = 0.0;
+    plan(&vol.values, &vol.grid, modality, &DefaceOptions::default(), &mut |stage, _| {
+        let now = t0.elapsed().as_secs_f64();
+        eprintln!("  {:>6.3} s  then: {stage}", now - last);
+        last = now;
+    })?;
     let (mut best_plan, mut best_all) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..repeats {
         let t = Instant::now();
