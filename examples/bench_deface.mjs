@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
-const kakou = require("../wasm/pkg-node/kakou_wasm.js");
+const kakou = require("../wasm/pkg-node/kakou.js");
 const [dir, reps = "3"] = process.argv.slice(2);
 const slices = readdirSync(dir).sort().map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(join(dir, n))) }));
 const key = "11".repeat(32);

@@ -11,7 +11,7 @@ py=$KAKOU_CACHE/deface-venv/bin/python
 [ -d "$series/dicom" ] || { echo "no series at $series: run the deface test or make_series.py" >&2; exit 1; }
 cargo build --release -q -p kakou-cli --example bench_deface
 target/release/examples/bench_deface "$series/dicom" 3
-[ -f wasm/pkg-node/kakou_wasm.js ] && node examples/bench_deface.mjs "$series/dicom" 3 || echo "wasm/pkg-node missing: bash scripts/build-wasm.sh"
+[ -f wasm/pkg-node/kakou.js ] && node examples/bench_deface.mjs "$series/dicom" 3 || echo "wasm/pkg-node missing: bash scripts/build-wasm.sh"
 tmp=$(mktemp -d)
 "$py" - "$series" "$tmp" <<'PY'
 import os, sys; sys.path.insert(0, os.environ["KAKOU_SHARED"] + "/eval/deface")
