@@ -7,6 +7,7 @@
 
 mod anonymize_cmd;
 mod batch;
+mod deface_cmd;
 mod dicom_cmd;
 mod keygen;
 mod records_cmd;
@@ -37,6 +38,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Dicom(dicom_cmd::DicomArgs),
+    Deface(deface_cmd::DefaceArgs),
     Keygen(keygen::KeygenArgs),
     Records(records_cmd::RecordsArgs),
     Link(link_cmd::LinkArgs),
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dicom(args) => dicom_cmd::run(args),
+        Command::Deface(args) => deface_cmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Records(args) => records_cmd::run(args),
         Command::Link(args) => link_cmd::run(args),

@@ -84,6 +84,12 @@ impl Deidentifier {
 
     /// De-identifies one file. `name` is used in the report and in errors only.
     pub fn deidentify(&self, name: &str, input: &[u8]) -> Result<Processed, DeidError> {
+        self.deidentify_marked(name, input, PixelMarks::default())
+    }
+
+    /// [`Deidentifier::deidentify`] for a file whose pixels the caller already cleaned (e.g. a
+    /// defaced slice): `done` is added to the markers (CID 7050 codes, method text).
+    pub fn deidentify_marked(&self, name: &str, input: &[u8], done: PixelMarks) -> Result<Processed, DeidError> {
         let err = |kind| DeidError { file: name.to_string(), kind };
         let (mut obj, mut tail) = parse(input, self.verbatim_pixels).map_err(err)?;
         let mut facts = ImageFacts::of(&obj);
@@ -139,7 +145,9 @@ impl Deidentifier {
             bytes_in: input.len() as u64,
             bytes_out: 0,
         };
-        let pixels = self.handle_burned_in(&facts, &mut out, &mut report);
+        let mut pixels = self.handle_burned_in(&facts, &mut out, &mut report);
+        pixels.clean_pixel_data |= done.clean_pixel_data;
+        pixels.clean_recognizable_visual_features |= done.clean_recognizable_visual_features;
         add_markers(&mut out, &self.policy, pixels);
         report.actions.push(AttributeAction {
             path: "DeidentificationMethodCodeSequence".into(),
@@ -201,7 +209,7 @@ impl Deidentifier {
                     dicom_core::VR::CS,
                     dicom_core::PrimitiveValue::from("NO"),
                 ));
-                PixelMarks { clean_pixel_data: true }
+                PixelMarks { clean_pixel_data: true, ..Default::default() }
             }
             Err(e) => {
                 report.outcome = Outcome::Quarantined;
@@ -349,7 +357,7 @@ fn dummy_date(original: &[String]) -> String {
 /// Parses a Part 10 file from memory: `DICM` at byte 128 (with preamble) or at byte 0. With
 /// `verbatim_pixels`, a trailing top-level Pixel Data element is not parsed: its bytes are
 /// returned to be appended to the output unchanged.
-fn parse(input: &[u8], verbatim_pixels: bool) -> Result<(DefaultDicomObject, Option<&[u8]>), ErrorKind> {
+pub(crate) fn parse(input: &[u8], verbatim_pixels: bool) -> Result<(DefaultDicomObject, Option<&[u8]>), ErrorKind> {
     let start = if input.get(128..132) == Some(b"DICM") {
         128
     } else if input.get(0..4) == Some(b"DICM") {

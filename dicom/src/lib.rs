@@ -25,6 +25,7 @@
 
 pub mod burned_in;
 pub mod charset;
+pub mod deface;
 mod deid;
 pub mod error;
 pub mod guard;
@@ -33,6 +34,8 @@ pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod safe_private;
+pub mod series;
+pub mod synthetic;
 pub mod walk;
 
 pub use deid::{Deidentifier, IMPLEMENTATION_CLASS_UID, Processed};

@@ -19,11 +19,16 @@ use crate::profile::ProfileOption;
 pub struct PixelMarks {
     /// Burned-in regions were blanked (Clean Pixel Data, 113101).
     pub clean_pixel_data: bool,
+    /// The face was removed from the volume (Clean Recognizable Visual Features, 113102).
+    pub clean_recognizable_visual_features: bool,
 }
 
 /// Writes the markers into the top-level data set.
 pub fn add_markers(obj: &mut InMemDicomObject, policy: &Policy, pixels: PixelMarks) {
     obj.put(DataElement::new(tags::PATIENT_IDENTITY_REMOVED, VR::CS, PrimitiveValue::from("YES")));
+    if pixels.clean_recognizable_visual_features {
+        obj.put(DataElement::new(tags::RECOGNIZABLE_VISUAL_FEATURES, VR::CS, PrimitiveValue::from("NO")));
+    }
     obj.put(DataElement::new(
         tags::DEIDENTIFICATION_METHOD,
         VR::LO,
@@ -60,6 +65,9 @@ pub fn codes(policy: &Policy, pixels: PixelMarks) -> Vec<(&'static str, &'static
     if pixels.clean_pixel_data {
         out.push(("113101", "Clean Pixel Data Option"));
     }
+    if pixels.clean_recognizable_visual_features {
+        out.push(("113102", "Clean Recognizable Visual Features Option"));
+    }
     for o in ProfileOption::ALL {
         if policy.has(o) {
             out.push(o.cid7050());
@@ -81,6 +89,9 @@ fn method_text(policy: &Policy, pixels: PixelMarks) -> Vec<String> {
     }
     if pixels.clean_pixel_data {
         v.push("Burned-in regions blanked by pixel rule".to_string());
+    }
+    if pixels.clean_recognizable_visual_features {
+        v.push("Face removed from the volume (Kakou defacer)".to_string());
     }
     match policy.birth_date {
         BirthDatePolicy::Keep => v.push("Birth date kept (jp pseudonymization policy)".to_string()),
@@ -104,14 +115,19 @@ mod tests {
         assert_eq!(c[0].0, "113100");
         assert!(c.iter().any(|(v, _)| *v == "113107"), "modified dates");
         assert!(!c.iter().any(|(v, _)| *v == "113101"), "no pixel cleaning claimed");
-        let with_pixels = codes(&p, PixelMarks { clean_pixel_data: true });
+        let with_pixels = codes(&p, PixelMarks { clean_pixel_data: true, ..Default::default() });
         assert!(with_pixels.iter().any(|(v, _)| *v == "113101"));
+        let defaced = codes(&p, PixelMarks { clean_recognizable_visual_features: true, ..Default::default() });
+        assert!(defaced.iter().any(|(v, _)| *v == "113102") && !defaced.iter().any(|(v, _)| *v == "113101"));
     }
 
     #[test]
     fn method_values_fit_lo() {
         for preset in [Preset::Basic, Preset::JpPseudonymized, Preset::JpAnonymized] {
-            for s in method_text(&Policy::preset(preset), PixelMarks { clean_pixel_data: true }) {
+            for s in method_text(
+                &Policy::preset(preset),
+                PixelMarks { clean_pixel_data: true, clean_recognizable_visual_features: true },
+            ) {
                 assert!(s.chars().count() <= 64 && !s.contains('\\'), "{s}");
             }
         }

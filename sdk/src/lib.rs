@@ -16,6 +16,7 @@
 pub mod address;
 pub mod anonymize;
 pub mod dates;
+pub mod deface;
 pub mod key;
 pub mod linkage;
 pub mod pseudonym;

@@ -26,6 +26,7 @@
 //! decoded here: such a file that needs pixel blanking is quarantined, as the core reports.
 
 mod anonymize;
+mod deface;
 mod error;
 mod options;
 pub mod records;
@@ -40,6 +41,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 pub use anonymize::{anonymize_table, assess_risk};
+pub use deface::deface_series;
 pub use error::Failure;
 pub use options::Options;
 pub use text::{TextRedactor, redact_text};
@@ -159,7 +161,7 @@ impl DicomDeidentifier {
     }
 }
 
-fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
+pub(crate) fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
     let value: &JsValue = options.as_ref();
     if !value.is_object() {
         return Err(Failure::new("invalid-options", "options must be an object with at least { key }"));
@@ -180,12 +182,12 @@ fn read_options(options: &DeidentifyOptions) -> Result<Options, Failure> {
 
 /// Plain JS objects (maps as objects, `None` as `null`) so results survive `JSON.stringify`
 /// and `postMessage` unchanged.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     value.serialize(&ser).map_err(|e| Failure::new("write-error", format!("report: {e}")).into())
 }
 
-fn result_object(bytes: &[u8], report: &kakou_dicom::FileReport) -> Result<DeidentifyResult, JsValue> {
+pub(crate) fn result_object(bytes: &[u8], report: &kakou_dicom::FileReport) -> Result<DeidentifyResult, JsValue> {
     let obj = js_sys::Object::new();
     // A copy out of wasm memory: a view would be invalidated when the memory grows.
     js_sys::Reflect::set(&obj, &"bytes".into(), &js_sys::Uint8Array::from(bytes))?;

@@ -14,3 +14,46 @@ fn runs_in_node() {
     assert!(!js_sys::Reflect::has(&global, &"document".into()).unwrap_or(true), "a document: not Node");
     assert!(js_sys::Reflect::has(&global, &"process".into()).unwrap_or(false));
 }
+
+/// Node only: a debug wasm build defaces this series in ~10 s, longer than the Chromium runner
+/// lets a test block its page (release builds are timed by examples/bench_deface.mjs).
+#[wasm_bindgen_test]
+fn a_phantom_head_series_is_defaced_with_progress_and_qc() {
+    use wasm_bindgen::JsCast;
+    let slices = phantom_slices();
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let seen = calls.clone();
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(String, f64)>::new(move |_s: String, f: f64| {
+        assert!((0.0..=1.0).contains(&f));
+        seen.set(seen.get() + 1);
+    });
+    let out = kakou_wasm::deface_series(
+        slices.clone(),
+        &opts(KEY_A, "basic"),
+        Some(cb.as_ref().unchecked_ref::<js_sys::Function>().clone()),
+        Some(true),
+    )
+    .expect("the phantom is defaced");
+    assert!(calls.get() >= 4, "progress reported {} times", calls.get());
+    let files: js_sys::Array = get(&out, "files").dyn_into().expect("files array");
+    assert_eq!(files.length(), slices.length());
+    for f in files.iter() {
+        let bytes = js_sys::Uint8Array::from(get(&f, "bytes")).to_vec();
+        let obj = parse(&bytes);
+        assert_eq!(text(&obj, tags::RECOGNIZABLE_VISUAL_FEATURES).as_deref(), Some("NO"));
+        assert!(contains(&bytes, "113102"), "Clean Recognizable Visual Features code");
+        assert!(!contains(&bytes, "Phantom^Head"));
+    }
+    let summary = get(&out, "summary");
+    let brain = get(&summary, "brainVolumeMl").as_f64().unwrap_or(0.0);
+    assert!((600.0..2000.0).contains(&brain), "{brain}");
+    assert!(get(&summary, "voxelsRemoved").as_f64().unwrap_or(0.0) > 1000.0);
+    let qc = get(&out, "qc");
+    let (w, h) = (get(&qc, "width").as_f64().unwrap_or(0.0), get(&qc, "height").as_f64().unwrap_or(0.0));
+    assert_eq!(js_sys::Uint8Array::from(get(&qc, "pixels")).length() as f64, w * h);
+    // a localizer-sized stack is refused with a code, nothing returned
+    let few = slices.slice(0, 5);
+    expect_error(kakou_wasm::deface_series(few, &opts(KEY_A, "basic"), None, None), "too-few-slices");
+    let junk = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("not bytes"));
+    expect_error(kakou_wasm::deface_series(junk, &opts(KEY_A, "basic"), None, None), "invalid-options");
+}

@@ -123,6 +123,25 @@ pub fn expect_error(r: Result<impl Sized, JsValue>, code: &str) -> js_sys::Error
     err
 }
 
+/// A synthetic CT head as one Part 10 file per slice, shuffled, as JS arrays: 6 mm voxels and
+/// 22 slices from the nose to the upper brain (a debug wasm build de-identifies ~3 files/s, and
+/// the browser runner gives up when a test blocks its page for ~18 s).
+pub fn phantom_slices() -> js_sys::Array {
+    let grid = kakou_sdk::deface::Grid {
+        dims: [34, 40, 22],
+        origin: [-100.0, -120.0, -62.0],
+        steps: [[6.0, 0.0, 0.0], [0.0, 6.0, 0.0], [0.0, 0.0, 6.0]],
+    };
+    let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    let mut files = kakou_dicom::synthetic::phantom_series(&grid, kakou_sdk::deface::Modality::Ct, identity);
+    files.reverse();
+    let arr = js_sys::Array::new();
+    for (_, bytes) in &files {
+        arr.push(&js_sys::Uint8Array::from(bytes.as_slice()));
+    }
+    arr
+}
+
 /// Instantiates every test case in the calling test file (Node or browser runner).
 #[macro_export]
 macro_rules! kakou_wasm_tests {

@@ -1,0 +1,453 @@
+//! Defacing of CT and MR head volumes: remove the face so that a 3-D render cannot identify the
+//! person, without touching the brain.
+//!
+//! Method (measurements behind each choice are in `docs/defacing.md`):
+//!
+//! 1. Work on a ~2 mm copy of the volume (block means), which keeps everything below a second
+//!    on a 256³ head in the browser.
+//! 2. Find the head (largest blob brighter than air, holes filled) and the intracranial soft
+//!    tissue ([`brain`]): no template, no learned model, so any orientation, any MR contrast and
+//!    CT work the same way.
+//! 3. Fit a head frame to the brain's principal axes ([`HeadFrame`]), so a tilted head or an
+//!    oblique/sagittal acquisition is handled in the head's own anterior/superior directions.
+//! 4. The face region is everything anterior to a coronal plane behind the frontal pole and
+//!    below an axial plane above the floor of the anterior cranial fossa (both in the head
+//!    frame), *minus* everything within a protective margin of the brain estimate. Every voxel
+//!    in it, bone included, is set to air (CT −1000 HU, MR the image's background): eyes, nose,
+//!    mouth, chin and the facial skeleton are gone, the brain and its margin are untouched.
+//!
+//! The module has no I/O: it plans on `f32` values in modality units and returns the voxel mask
+//! and the fill value; the DICOM layer writes them back in the series' own pixel encoding.
+
+mod brain;
+pub mod geometry;
+pub mod morph;
+pub mod phantom;
+pub mod render;
+
+pub use brain::Modality;
+pub use geometry::{Grid, HeadFrame};
+
+use geometry::dot;
+
+/// What the defacer could not do, and why. Nothing is written when planning fails.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DefaceError {
+    #[error("volume has {got} values but the grid {dims:?} needs {want}")]
+    SizeMismatch { got: usize, want: usize, dims: [usize; 3] },
+    #[error("too few slices for a head volume: {got} (need at least {min})")]
+    TooFewSlices { got: usize, min: usize },
+    #[error("voxel grid is degenerate (zero or parallel axes)")]
+    DegenerateGrid,
+    #[error("voxels too coarse for defacing: {spacing_mm:.1} mm (at most {max_mm} mm)")]
+    TooCoarse { spacing_mm: f64, max_mm: f64 },
+    #[error("field of view {extent_mm:.0} mm along an axis cannot hold a head (need {min_mm} mm)")]
+    FieldTooSmall { extent_mm: f64, min_mm: f64 },
+    #[error("no head found: {0}")]
+    NoHead(&'static str),
+    #[error("no brain found ({reason}); refusing rather than guessing where the face is")]
+    NoBrain { reason: String },
+}
+
+/// Tunable distances (mm). The defaults are the measured ones; see `docs/defacing.md`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DefaceOptions {
+    /// Nothing within this distance of the brain estimate is changed; `None` = the modality's
+    /// default: CT 7 mm (the skull bounds the estimate sharply), MR 10 mm (the estimate can miss
+    /// CSF and part of the cortex).
+    pub brain_margin_mm: Option<f64>,
+    /// The coronal cut plane lies this far behind the frontal pole.
+    pub behind_frontal_pole_mm: f64,
+    /// The axial cut plane lies this far above the floor of the anterior cranial fossa.
+    pub above_frontal_floor_mm: f64,
+}
+
+impl Default for DefaceOptions {
+    fn default() -> Self {
+        DefaceOptions { brain_margin_mm: None, behind_frontal_pole_mm: 25.0, above_frontal_floor_mm: 15.0 }
+    }
+}
+
+/// The decisions made for one volume.
+#[derive(Debug, Clone)]
+pub struct DefacePlan {
+    /// The brain margin used (mm).
+    pub brain_margin_mm: f64,
+    /// One code per voxel of the input grid: [`KEEP`], [`AIR`] or [`SEAL`].
+    pub edits: Vec<u8>,
+    /// Air in modality units: −1000 HU for CT, the image's background level for MR.
+    pub fill_value: f32,
+    /// Uniform soft tissue for the seal layer behind the cut (CT 40 HU, MR median tissue).
+    pub seal_value: f32,
+    /// Intensity between air and skin (for renders).
+    pub skin_threshold: f32,
+    pub frame: HeadFrame,
+    /// Frontal pole and anterior-fossa floor, in head-frame mm (anterior, superior).
+    pub frontal_pole_mm: f64,
+    pub frontal_floor_mm: f64,
+    pub brain_volume_ml: f64,
+    pub head_volume_ml: f64,
+    pub voxels_removed: usize,
+    pub voxels_sealed: usize,
+    /// Voxels of the head (coarse estimate) inside the removed region, in mL.
+    pub tissue_removed_ml: f64,
+}
+
+/// Voxel left as it is.
+pub const KEEP: u8 = 0;
+/// Voxel of the face region: becomes air.
+pub const AIR: u8 = 1;
+/// Voxel just behind the cut surface: becomes uniform soft tissue, so the cut face is a smooth
+/// wall instead of a cross-section of orbits, sinuses and jaw (which face detectors read as a
+/// face: measured, see docs/defacing.md).
+pub const SEAL: u8 = 2;
+/// The outer part of the brain margin that may be sealed where the cut exposes it (mm): the
+/// exposed margin is bone and CSF, whose dark holes would otherwise show.
+const PROTECTED_SEAL_MM: f64 = 2.0;
+/// Rise of the cut's ceiling per mm towards the face.
+const CEILING_SLOPE: f64 = 1.0;
+/// Thickness of the seal layer (mm).
+const SEAL_MM: f64 = 6.0;
+/// Radius of the closing that turns the head into a solid (nostrils and mouth shut, so sinuses
+/// and airways count as inside the head).
+const SOLID_CLOSING_MM: f64 = 8.0;
+
+/// Smallest series a head defacer accepts (localizers and thick stacks are refused).
+pub const MIN_SLICES: usize = 20;
+const MAX_SPACING_MM: f64 = 6.0;
+const MIN_EXTENT_MM: f64 = 100.0;
+const BRAIN_ML: (f64, f64) = (600.0, 2100.0);
+const COARSE_MM: f64 = 2.0;
+
+/// Plans the defacing of one volume. `progress` gets a stage name and a fraction in 0..=1.
+pub fn plan(
+    values: &[f32],
+    grid: &Grid,
+    modality: Modality,
+    options: &DefaceOptions,
+    progress: &mut dyn FnMut(&'static str, f32),
+) -> Result<DefacePlan, DefaceError> {
+    check_input(values, grid)?;
+    progress("downsampling", 0.05);
+    let coarse = Coarse::new(values, grid);
+    progress("finding head and brain", 0.2);
+    let cell_ml = coarse.grid.spacing().iter().product::<f64>() / 1000.0;
+    let accept = |brain: &[bool]| -> Result<(), DefaceError> {
+        let ml = brain.iter().filter(|&&b| b).count() as f64 * cell_ml;
+        if !(BRAIN_ML.0..=BRAIN_ML.1).contains(&ml) {
+            return Err(DefaceError::NoBrain {
+                reason: format!("intracranial estimate {ml:.0} mL, expected {:.0}–{:.0} mL", BRAIN_ML.0, BRAIN_ML.1),
+            });
+        }
+        let points = coarse.points(brain);
+        let frame = HeadFrame::from_points(&points).ok_or(DefaceError::NoBrain { reason: "too few voxels".into() })?;
+        check_brain_shape(&points.iter().map(|p| frame.local(*p)).collect::<Vec<_>>())
+    };
+    let masks = brain::segment(&coarse.values, &coarse.grid, modality, &accept)?;
+    let brain_ml = masks.brain.iter().filter(|&&b| b).count() as f64 * cell_ml;
+    let head_ml = masks.head.iter().filter(|&&b| b).count() as f64 * cell_ml;
+    let points: Vec<[f64; 3]> = coarse.points(&masks.brain);
+    let frame = HeadFrame::from_points(&points).ok_or(DefaceError::NoBrain { reason: "too few voxels".into() })?;
+    let local: Vec<[f64; 3]> = points.iter().map(|p| frame.local(*p)).collect();
+    let (pole, floor) = landmarks(&local);
+    progress("measuring distances to the brain", 0.45);
+    let brain_d2 = morph::distance_sq_to(&masks.brain, coarse.grid.dims, coarse.grid.spacing());
+    progress("removing the face", 0.7);
+    let margin = options.brain_margin_mm.unwrap_or(match modality {
+        Modality::Ct => 7.0,
+        Modality::Mr => 10.0,
+    });
+    let cut = Cut {
+        frame,
+        coronal: pole - options.behind_frontal_pole_mm,
+        axial: floor + options.above_frontal_floor_mm,
+        margin_sq: (margin * margin) as f32,
+    };
+    let solid = solid_head(&masks.head, &coarse.grid);
+    let region = coarse.region(&cut, &brain_d2);
+    let region_d2 = morph::distance_sq_to(&region, coarse.grid.dims, coarse.grid.spacing());
+    let seal_sq = ((SEAL_MM + COARSE_MM) * (SEAL_MM + COARSE_MM)) as f32;
+    let sealable: Vec<bool> = solid.iter().zip(&region_d2).map(|(s, d)| *s && *d <= seal_sq).collect();
+    let edits = cut.voxel_edits(grid, &coarse, &brain_d2, &sealable);
+    let voxels_removed = edits.iter().filter(|&&e| e == AIR).count();
+    let voxels_sealed = edits.iter().filter(|&&e| e == SEAL).count();
+    let tissue_removed_ml = coarse.tissue_in_cut(&cut, &masks.head, &brain_d2) as f64 * cell_ml;
+    let (fill_value, seal_value) = match modality {
+        Modality::Ct => (-1000.0, 40.0),
+        Modality::Mr => {
+            let tissue: Vec<f32> = coarse
+                .values
+                .iter()
+                .zip(&masks.head)
+                .filter(|(v, h)| **h && **v > masks.skin_threshold)
+                .map(|(v, _)| *v)
+                .collect();
+            (values.iter().copied().fold(f32::INFINITY, f32::min), brain::percentile(&tissue, 0.5))
+        }
+    };
+    progress("done", 1.0);
+    Ok(DefacePlan {
+        brain_margin_mm: margin,
+        edits,
+        fill_value,
+        seal_value,
+        skin_threshold: masks.skin_threshold,
+        frame,
+        frontal_pole_mm: pole,
+        frontal_floor_mm: floor,
+        brain_volume_ml: brain_ml,
+        head_volume_ml: head_ml,
+        voxels_removed,
+        voxels_sealed,
+        tissue_removed_ml,
+    })
+}
+
+impl DefacePlan {
+    /// The new value of a voxel with edit code `code`, or `None` to keep it.
+    pub fn value_for(&self, code: u8) -> Option<f32> {
+        match code {
+            AIR => Some(self.fill_value),
+            SEAL => Some(self.seal_value),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the plan's air and seal values into `values`.
+pub fn apply(values: &mut [f32], plan: &DefacePlan) {
+    for (v, e) in values.iter_mut().zip(&plan.edits) {
+        if let Some(x) = plan.value_for(*e) {
+            *v = x;
+        }
+    }
+}
+
+/// The head closed by a ball and filled: airways and sinuses count as inside.
+fn solid_head(head: &[bool], grid: &Grid) -> Vec<bool> {
+    let (dims, sp) = (grid.dims, grid.spacing());
+    let grown = morph::fill_holes(&morph::dilate(head, dims, sp, SOLID_CLOSING_MM), dims);
+    morph::erode(&grown, dims, sp, SOLID_CLOSING_MM)
+}
+
+fn check_input(values: &[f32], grid: &Grid) -> Result<(), DefaceError> {
+    if values.len() != grid.len() {
+        return Err(DefaceError::SizeMismatch { got: values.len(), want: grid.len(), dims: grid.dims });
+    }
+    let n_min = grid.dims.iter().copied().min().unwrap_or(0);
+    if n_min < MIN_SLICES {
+        return Err(DefaceError::TooFewSlices { got: n_min, min: MIN_SLICES });
+    }
+    grid.voxel_of(grid.origin).ok_or(DefaceError::DegenerateGrid)?;
+    let spacing = grid.spacing();
+    for (s, n) in spacing.iter().zip(grid.dims) {
+        if !(s.is_finite() && *s > 0.0) {
+            return Err(DefaceError::DegenerateGrid);
+        }
+        if *s > MAX_SPACING_MM {
+            return Err(DefaceError::TooCoarse { spacing_mm: *s, max_mm: MAX_SPACING_MM });
+        }
+        let extent = s * n as f64;
+        if extent < MIN_EXTENT_MM {
+            return Err(DefaceError::FieldTooSmall { extent_mm: extent, min_mm: MIN_EXTENT_MM });
+        }
+    }
+    Ok(())
+}
+
+/// Frontal pole (most anterior brain point) and the floor under the frontal lobe (lowest brain
+/// point of the front 30 mm), robust to a stray voxel: 0.1 % / 1 % quantiles.
+fn landmarks(local: &[[f64; 3]]) -> (f64, f64) {
+    let mut ant: Vec<f64> = local.iter().map(|p| p[1]).collect();
+    ant.sort_by(f64::total_cmp);
+    let pole = ant[((ant.len() - 1) as f64 * 0.999) as usize];
+    let mut front: Vec<f64> = local.iter().filter(|p| p[1] > pole - 30.0).map(|p| p[2]).collect();
+    front.sort_by(f64::total_cmp);
+    let floor = front.get((front.len().saturating_sub(1) as f64 * 0.01) as usize).copied().unwrap_or(0.0);
+    (pole, floor)
+}
+
+/// A brain is longer (A–P) than it is tall above the frontal floor and roughly 120–220 mm
+/// long; anything else means the segmentation caught scalp, neck or a non-head object.
+fn check_brain_shape(local: &[[f64; 3]]) -> Result<(), DefaceError> {
+    let extent = |axis: usize| {
+        let (lo, hi) =
+            local.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p[axis]), h.max(p[axis])));
+        hi - lo
+    };
+    let (lr, ap) = (extent(0), extent(1));
+    if !(100.0..=230.0).contains(&ap) || !(90.0..=200.0).contains(&lr) {
+        return Err(DefaceError::NoBrain {
+            reason: format!("intracranial estimate {ap:.0} mm long and {lr:.0} mm wide, not brain-shaped"),
+        });
+    }
+    Ok(())
+}
+
+/// The face region: anterior to `coronal`, below `axial` (head-frame mm), farther than the
+/// margin from the brain.
+struct Cut {
+    frame: HeadFrame,
+    coronal: f64,
+    axial: f64,
+    margin_sq: f32,
+}
+
+impl Cut {
+    fn in_region(&self, local: [f64; 3]) -> bool {
+        self.in_region_as(local[1], local[2])
+    }
+
+    /// The region's ceiling rises 45° towards the front: a flat ceiling under the forehead is an
+    /// overhang whose shadow reads as a pair of eyes to a face detector (measured).
+    fn in_region_as(&self, anterior: f64, superior: f64) -> bool {
+        anterior > self.coronal && superior < self.axial + (anterior - self.coronal) * CEILING_SLOPE
+    }
+
+    /// Full-resolution edit codes: the region test is exact per voxel, the brain distance is
+    /// interpolated trilinearly from the coarse grid near the margin (so the protected surface
+    /// is smooth, not 2 mm steps), the seal layer comes from the coarse grid (it is hidden).
+    fn voxel_edits(&self, grid: &Grid, coarse: &Coarse, brain_d2: &[f32], sealable: &[bool]) -> Vec<u8> {
+        let [nx, ny, nz] = grid.dims;
+        let base = self.frame.local(grid.origin);
+        let step = |a: usize| {
+            let s = grid.steps[a];
+            [dot(s, self.frame.left), dot(s, self.frame.anterior), dot(s, self.frame.superior)]
+        };
+        let (si, sj, sk) = (step(0), step(1), step(2));
+        let margin = self.margin_sq.sqrt();
+        let mut out = vec![KEEP; grid.len()];
+        for k in 0..nz {
+            for j in 0..ny {
+                let row = [0, 1, 2].map(|a| base[a] + j as f64 * sj[a] + k as f64 * sk[a]);
+                let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+                let o = grid.index(0, j, k);
+                for i in 0..nx {
+                    let cell = crow + i / coarse.factor[0];
+                    if !sealable[cell] {
+                        continue;
+                    }
+                    let d2 = brain_d2[cell];
+                    let d = d2.sqrt();
+                    let inner = margin - PROTECTED_SEAL_MM as f32;
+                    let near = |t: f32| (d - t).abs() < 2.5 * COARSE_MM as f32;
+                    let d = if near(margin) || near(inner) { coarse.brain_distance([i, j, k], brain_d2) } else { d };
+                    if d <= inner {
+                        continue;
+                    }
+                    let a = row[1] + i as f64 * si[1];
+                    let s = row[2] + i as f64 * si[2];
+                    out[o + i] = if d > margin && self.in_region_as(a, s) { AIR } else { SEAL };
+                }
+                // voxels of the region outside the solid head are air already or outside: set
+                // them to air too (background noise in front of the face is not kept)
+                for i in 0..nx {
+                    if out[o + i] != KEEP {
+                        continue;
+                    }
+                    let cell = crow + i / coarse.factor[0];
+                    let a = row[1] + i as f64 * si[1];
+                    let s = row[2] + i as f64 * si[2];
+                    if self.in_region_as(a, s) && brain_d2[cell] > self.margin_sq && !sealable[cell] {
+                        out[o + i] = AIR;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The volume averaged over blocks of about [`COARSE_MM`].
+struct Coarse {
+    values: Vec<f32>,
+    grid: Grid,
+    factor: [usize; 3],
+}
+
+impl Coarse {
+    fn new(values: &[f32], grid: &Grid) -> Coarse {
+        let spacing = grid.spacing();
+        let factor = [0, 1, 2].map(|a| ((COARSE_MM / spacing[a]).round() as usize).max(1));
+        let dims = [0, 1, 2].map(|a| grid.dims[a].div_ceil(factor[a]));
+        let mut sum = vec![0f32; dims[0] * dims[1] * dims[2]];
+        let mut count = vec![0u16; sum.len()];
+        let [nx, ny, nz] = grid.dims;
+        for k in 0..nz {
+            for j in 0..ny {
+                let crow = (j / factor[1]) * dims[0] + (k / factor[2]) * dims[0] * dims[1];
+                let row = &values[grid.index(0, j, k)..grid.index(0, j, k) + nx];
+                for (i, v) in row.iter().enumerate() {
+                    sum[crow + i / factor[0]] += v;
+                    count[crow + i / factor[0]] += 1;
+                }
+            }
+        }
+        let values = sum.iter().zip(&count).map(|(s, c)| s / f32::from((*c).max(1))).collect();
+        let centre = [0, 1, 2].map(|a| (factor[a] as f64 - 1.0) / 2.0);
+        let coarse_grid = Grid {
+            dims,
+            origin: grid.position(centre),
+            steps: [0, 1, 2].map(|a| grid.steps[a].map(|x| x * factor[a] as f64)),
+        };
+        Coarse { values, grid: coarse_grid, factor }
+    }
+
+    /// The face region on the coarse grid (cell centres).
+    fn region(&self, cut: &Cut, brain_d2: &[f32]) -> Vec<bool> {
+        let [nx, ny, _] = self.grid.dims;
+        (0..brain_d2.len())
+            .map(|p| {
+                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+                brain_d2[p] > cut.margin_sq && cut.in_region(cut.frame.local(x))
+            })
+            .collect()
+    }
+
+    /// Distance (mm) from full-resolution voxel `v` to the brain, trilinear in the coarse field.
+    fn brain_distance(&self, v: [usize; 3], brain_d2: &[f32]) -> f32 {
+        let c = [0, 1, 2].map(|a| {
+            let f = self.factor[a] as f64;
+            ((v[a] as f64 - (f - 1.0) / 2.0) / f).clamp(0.0, (self.grid.dims[a] - 1) as f64)
+        });
+        let lo = c.map(|x| x.floor() as usize);
+        let t = [0, 1, 2].map(|a| (c[a] - lo[a] as f64) as f32);
+        let mut acc = 0.0;
+        for corner in 0..8 {
+            let mut w = 1.0;
+            let mut idx = [0usize; 3];
+            for a in 0..3 {
+                let up = corner >> a & 1 == 1;
+                idx[a] = (lo[a] + usize::from(up)).min(self.grid.dims[a] - 1);
+                w *= if up { t[a] } else { 1.0 - t[a] };
+            }
+            if w > 0.0 {
+                acc += w * brain_d2[self.grid.index(idx[0], idx[1], idx[2])].sqrt();
+            }
+        }
+        acc
+    }
+
+    fn points(&self, mask: &[bool]) -> Vec<[f64; 3]> {
+        let [nx, ny, _] = self.grid.dims;
+        mask.iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(p, _)| self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]))
+            .collect()
+    }
+
+    fn tissue_in_cut(&self, cut: &Cut, head: &[bool], brain_d2: &[f32]) -> usize {
+        let [nx, ny, _] = self.grid.dims;
+        (0..head.len())
+            .filter(|&p| head[p] && brain_d2[p] > cut.margin_sq)
+            .filter(|&p| {
+                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+                cut.in_region(cut.frame.local(x))
+            })
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,108 @@
+use super::phantom::{self, Tissue};
+use super::*;
+
+const IDENTITY: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+fn run(grid: &Grid, modality: Modality, rotation: [[f64; 3]; 3]) -> (Vec<Tissue>, DefacePlan, Vec<f32>) {
+    let (mut values, tissues) = phantom::head(grid, modality, rotation);
+    let plan = plan(&values, grid, modality, &DefaceOptions::default(), &mut |_, _| {}).unwrap();
+    apply(&mut values, &plan);
+    (tissues, plan, values)
+}
+
+/// Every brain voxel is untouched; nose, chin and eyes are air; so is nothing behind the ears.
+fn assert_defaced(grid: &Grid, tissues: &[Tissue], plan: &DefacePlan, rotation: [[f64; 3]; 3]) {
+    let mut face = (0, 0);
+    for (p, t) in tissues.iter().enumerate() {
+        let [nx, ny, _] = grid.dims;
+        let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+        let h = [0, 1, 2].map(|a| (0..3).map(|b| rotation[b][a] * x[b]).sum::<f64>());
+        if *t == Tissue::Brain {
+            assert_eq!(plan.edits[p], KEEP, "brain voxel {p} edited");
+        }
+        let nose_or_chin = h[1] < -85.0 && h[2] < -25.0;
+        if (nose_or_chin && *t == Tissue::Soft) || *t == Tissue::Eye {
+            face.0 += 1;
+            face.1 += usize::from(plan.edits[p] == AIR);
+        }
+        if h[1] > 20.0 {
+            assert_ne!(plan.edits[p], AIR, "voxel behind the face removed at {h:?}");
+        }
+    }
+    assert!(face.0 > 100, "phantom has a face");
+    assert_eq!(face.1, face.0, "every eye/nose/chin voxel removed ({} of {})", face.1, face.0);
+}
+
+#[test]
+fn ct_phantom_axial_is_defaced_with_air() {
+    let grid = phantom::axial_grid(3.0);
+    let (tissues, plan, values) = run(&grid, Modality::Ct, IDENTITY);
+    assert_eq!(plan.fill_value, -1000.0);
+    assert_defaced(&grid, &tissues, &plan, IDENTITY);
+    assert!(plan.edits.iter().zip(&values).all(|(e, v)| *e != AIR || *v == -1000.0));
+    assert!(plan.voxels_sealed > 0 && plan.edits.iter().zip(&values).all(|(e, v)| *e != SEAL || *v == 40.0));
+    assert!((800.0..2000.0).contains(&plan.brain_volume_ml), "{}", plan.brain_volume_ml);
+}
+
+#[test]
+fn mr_phantom_sagittal_and_tilted() {
+    let grid = phantom::sagittal_grid(3.0);
+    let (tissues, plan, _) = run(&grid, Modality::Mr, IDENTITY);
+    assert_eq!(plan.fill_value, 0.0);
+    assert_defaced(&grid, &tissues, &plan, IDENTITY);
+    let upright = plan.frame.superior;
+    let r = phantom::rotation(15.0, 8.0, 10.0);
+    let grid = phantom::axial_grid(3.0);
+    let (tissues, plan, _) = run(&grid, Modality::Mr, r);
+    let turned = [0, 1, 2].map(|a| (0..3).map(|b| r[a][b] * upright[b]).sum::<f64>());
+    let agreement = geometry::dot(turned, plan.frame.superior);
+    assert!(agreement > 0.99, "frame follows the tilted head: {agreement}");
+    assert_defaced(&grid, &tissues, &plan, r);
+}
+
+#[test]
+fn refuses_what_it_cannot_handle() {
+    let mut grid = phantom::axial_grid(3.0);
+    let (values, _) = phantom::head(&grid, Modality::Ct, IDENTITY);
+    let opts = DefaceOptions::default();
+    let mut none = |_: &'static str, _: f32| {};
+    // a localizer-like stack of 3 slices
+    let mut thin = grid.clone();
+    thin.dims[2] = 3;
+    let n = thin.len();
+    assert!(matches!(plan(&values[..n], &thin, Modality::Ct, &opts, &mut none), Err(DefaceError::TooFewSlices { .. })));
+    assert!(matches!(plan(&values[..n], &grid, Modality::Ct, &opts, &mut none), Err(DefaceError::SizeMismatch { .. })));
+    // a uniform block of water: no head
+    let water = vec![0.0f32; grid.len()];
+    assert!(plan(&water, &grid, Modality::Ct, &opts, &mut none).is_err());
+    // a solid cylinder of soft tissue (a phantom, an arm): no brain-shaped blob
+    let cyl: Vec<f32> = (0..grid.len())
+        .map(|p| {
+            let x = grid.position([(p % 100) as f64, ((p / 100) % 120) as f64, 0.0]);
+            if x[0] * x[0] + x[1] * x[1] < 90.0 * 90.0 { 40.0 } else { -1000.0 }
+        })
+        .collect();
+    assert!(matches!(plan(&cyl, &grid, Modality::Ct, &opts, &mut none), Err(DefaceError::NoBrain { .. })));
+    // parallel axes
+    grid.steps[2] = grid.steps[0];
+    assert!(matches!(plan(&values, &grid, Modality::Ct, &opts, &mut none), Err(DefaceError::DegenerateGrid)));
+}
+
+#[test]
+fn qc_sheet_shows_less_face_after() {
+    let grid = phantom::axial_grid(3.0);
+    let (before, _) = phantom::head(&grid, Modality::Ct, IDENTITY);
+    let (_, plan, after) = run(&grid, Modality::Ct, IDENTITY);
+    let sheet = render::qc_sheet(&before, &after, &grid, &plan.frame, plan.skin_threshold);
+    assert_eq!(sheet.width, sheet.height);
+    // the front view changes below the brow, the top of the head does not
+    let (w, h) = (sheet.width / 2, sheet.height / 2);
+    let differs = |r0: usize, r1: usize| {
+        (r0..r1)
+            .flat_map(|r| (0..w).map(move |c| (r, c)))
+            .filter(|&(r, c)| sheet.pixels[r * sheet.width + c] != sheet.pixels[(r + h) * sheet.width + c])
+            .count()
+    };
+    assert!(differs(h / 2, h) > w * h / 40, "face region changed");
+    assert_eq!(differs(0, h / 4), 0, "top of the head unchanged");
+}
