@@ -3,23 +3,28 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use kakou_sdk::ProjectKey;
 use kakou_sdk::anonymize::{HierarchySpec, Policy, RecordIssue, Table, TableBuilder, anonymize, assess_table};
+use kakou_sdk::records::EncodingChoice;
+use kakou_sdk::records::table_reader::{TableEvent, TableReader, write_field};
 
 use crate::batch::CliError;
+use crate::records_cmd::encoding_choice;
 
 /// Anonymize a table (匿名加工医療情報): value transforms, generalization with hierarchies,
 /// k-anonymity / l-diversity / t-closeness with record suppression, chosen by an optimal search
 /// for the least information loss; prints the processing report with the re-identification risk
 /// before and after.
 ///
-/// INPUT is a UTF-8 CSV file with a header row; the separator is ',' or ';' (guessed from the
-/// header unless --sep is given). The POLICY (TOML or JSON, see docs/anonymization.md) lists the
+/// INPUT is a CSV/TSV file with a header row, read like `records pseudonymize` reads it:
+/// UTF-8 or CP932 (Shift_JIS) detected unless --encoding is given, the separator (tab, ';' or
+/// ',') guessed from the header unless --sep is given, RFC 4180 quoting. Rows with the wrong
+/// number of fields or bytes the encoding cannot read are dropped and listed by line. The POLICY (TOML or JSON, see docs/anonymization.md) lists the
 /// columns and their roles (identifier, quasi, sensitive, insensitive), hierarchies (a CSV file
 /// in ARX's format, path relative to the policy, or a built-in: age, numeric, date, prefecture,
 /// postal_code, icd10), value transforms (band, top_code, bottom_code, rare, date_shift,
@@ -36,7 +41,7 @@ use crate::batch::CliError;
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct AnonymizeArgs {
-    /// The input CSV (UTF-8, header row).
+    /// The input CSV/TSV (UTF-8 or CP932, header row).
     input: PathBuf,
     /// The policy file (.toml or .json).
     #[arg(long, short)]
@@ -47,9 +52,14 @@ pub struct AnonymizeArgs {
     /// The project key (needed for date_shift).
     #[arg(long)]
     key: Option<PathBuf>,
-    /// Field separator of the input (and output); default: guessed from the header.
+    /// Field separator of the input (and output); default: guessed from the header line
+    /// (tab, ';' or ',').
     #[arg(long)]
     sep: Option<char>,
+    /// Input text encoding: auto (default: BOM, then UTF-8 validity, else CP932), utf-8,
+    /// shift_jis (CP932). The output is always UTF-8.
+    #[arg(long, value_parser = ["auto", "utf-8", "shift_jis", "cp932"])]
+    encoding: Option<String>,
     /// Also write the report as JSON here (must not exist).
     #[arg(long)]
     report: Option<PathBuf>,
@@ -67,7 +77,7 @@ pub struct AnonymizeArgs {
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct RiskArgs {
-    /// The CSV (UTF-8, header row).
+    /// The CSV/TSV (UTF-8 or CP932, header row).
     input: PathBuf,
     /// Quasi-identifier columns, comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]
@@ -75,9 +85,13 @@ pub struct RiskArgs {
     /// Population size for the journalist and marketer models (default: the table is the population).
     #[arg(long)]
     population: Option<u64>,
-    /// Field separator; default: guessed from the header.
+    /// Field separator; default: guessed from the header line (tab, ';' or ',').
     #[arg(long)]
     sep: Option<char>,
+    /// Input text encoding: auto (default: BOM, then UTF-8 validity, else CP932), utf-8,
+    /// shift_jis (CP932). The output is always UTF-8.
+    #[arg(long, value_parser = ["auto", "utf-8", "shift_jis", "cp932"])]
+    encoding: Option<String>,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -99,7 +113,9 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::Usage(format!("{} exists: Kakou never overwrites", out.display())));
         }
     }
-    let (table, sep, mut dropped) = read_table(&args.input, args.sep)?;
+    let read = read_table(&args.input, args.sep, encoding_choice(args.encoding.as_deref()))?;
+    eprintln!("{}", read.describe(&args.input));
+    let ReadTable { table, delimiter: sep, mut dropped, .. } = read;
     let read_s = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
     // The engine has no progress callback (it is one pure call); a spinner shows it is working.
@@ -116,7 +132,7 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
     let anon_s = t0.elapsed().as_secs_f64();
     write_table(&result.table, &args.output, sep)?;
     let mut report = result.report;
-    // Rows dropped while reading (wrong field count) belong in the same list.
+    // Rows dropped while reading (wrong field count, undecodable bytes) belong in the same list.
     report.issues_total += dropped.len();
     dropped.append(&mut report.issues);
     report.issues = dropped;
@@ -135,7 +151,9 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
 }
 
 pub fn run_risk(args: RiskArgs) -> Result<ExitCode, CliError> {
-    let (table, _, dropped) = read_table(&args.input, args.sep)?;
+    let read = read_table(&args.input, args.sep, encoding_choice(args.encoding.as_deref()))?;
+    eprintln!("{}", read.describe(&args.input));
+    let ReadTable { table, dropped, .. } = read;
     let report = assess_table(&table, &args.qi, args.population).map_err(|e| CliError::Other(e.to_string()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::Other(e.to_string()))?);
@@ -178,59 +196,107 @@ fn read_key(path: &Path) -> Result<ProjectKey, CliError> {
     ProjectKey::from_hex(&text).map_err(|e| CliError::Key(path.display().to_string(), e))
 }
 
-/// Reads a CSV into a table; rows with the wrong number of fields are returned as issues.
-fn read_table(path: &Path, sep: Option<char>) -> Result<(Table, u8, Vec<RecordIssue>), CliError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| CliError::Io(name.clone(), e))?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-    let sep = match sep {
-        Some(c) if c.is_ascii() => c as u8,
-        Some(c) => return Err(CliError::Usage(format!("--sep {c}: the separator must be one ASCII character"))),
-        None => {
-            let head = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-            if head.iter().filter(|&&b| b == b';').count() > head.iter().filter(|&&b| b == b',').count() {
-                b';'
-            } else {
-                b','
-            }
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(true).from_reader(bytes);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| CliError::Other(format!("{name}: header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let mut builder = TableBuilder::new(&header);
-    let mut issues = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0usize;
-    loop {
-        row += 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let fields: Vec<&str> = record.iter().collect();
-                if let Err(issue) = builder.push(row, &fields) {
-                    issues.push(issue);
-                }
-            }
-            Err(e) => return Err(CliError::Other(format!("{name}: row {row}: {e}"))),
-        }
-    }
-    Ok((builder.finish(), sep, issues))
+/// A table as read, with how it was read.
+struct ReadTable {
+    table: Table,
+    delimiter: u8,
+    /// Rows not passed on (wrong field count, undecodable bytes), by line.
+    dropped: Vec<RecordIssue>,
+    encoding: Option<&'static str>,
+    blank_lines: u64,
 }
 
+/// Streams a CSV/TSV through the SDK's table reader (the one `records pseudonymize` uses):
+/// UTF-8 or CP932, delimiter given or detected, bad rows reported by line and left out.
+fn read_table(path: &Path, sep: Option<char>, encoding: EncodingChoice) -> Result<ReadTable, CliError> {
+    let name = path.display().to_string();
+    let sep = match sep {
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => return Err(CliError::Usage(format!("--sep {c}: the separator must be one ASCII character"))),
+        None => None,
+    };
+    let mut file = File::open(path).map_err(|e| CliError::Io(name.clone(), e))?;
+    let mut reader = TableReader::new(encoding, sep);
+    let mut builder: Option<TableBuilder> = None;
+    let mut dropped = Vec::new();
+    let mut on = |event: TableEvent<'_>| match event {
+        TableEvent::Header { fields, .. } => {
+            let header: Vec<String> = fields.iter().map(|h| h.trim().to_string()).collect();
+            builder = Some(TableBuilder::new(&header));
+        }
+        // Row numbers are lines in the file, so every issue points where an editor shows it.
+        TableEvent::Row { line, fields } => {
+            let row = usize::try_from(line).unwrap_or(usize::MAX);
+            if let Some(Err(issue)) = builder.as_mut().map(|b| b.push(row, fields)) {
+                dropped.push(issue);
+            }
+        }
+        TableEvent::Bad { line, problem } => {
+            dropped.push(RecordIssue::Unreadable { line, problem: problem.to_string() })
+        }
+    };
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut chunk).map_err(|e| CliError::Io(name.clone(), e))?;
+        if n == 0 {
+            break;
+        }
+        reader.push(&chunk[..n], &mut on);
+    }
+    reader.finish(&mut on);
+    let Some(builder) = builder else {
+        return Err(CliError::Other(format!("{name}: no header row (the input is empty)")));
+    };
+    Ok(ReadTable {
+        table: builder.finish(),
+        delimiter: reader.delimiter().unwrap_or(b','),
+        dropped,
+        encoding: reader.encoding(),
+        blank_lines: reader.blank_lines(),
+    })
+}
+
+impl ReadTable {
+    /// One line for stderr: how the input was read.
+    fn describe(&self, input: &Path) -> String {
+        let delimiter = match self.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", d as char),
+        };
+        let mut s = format!(
+            "read {}: {} rows, {}, delimiter {delimiter}",
+            input.display(),
+            self.table.n_rows(),
+            self.encoding.unwrap_or("ASCII")
+        );
+        if self.blank_lines > 0 {
+            s += &format!(", {} blank lines skipped", self.blank_lines);
+        }
+        s
+    }
+}
+
+/// Writes the released table as UTF-8 with the input's delimiter (RFC 4180 quoting).
 fn write_table(table: &Table, path: &Path, sep: u8) -> Result<(), CliError> {
     let name = path.display().to_string();
     let file = File::create_new(path).map_err(|e| CliError::Io(name.clone(), e))?;
-    let mut w = csv::WriterBuilder::new().delimiter(sep).from_writer(BufWriter::new(file));
-    let io = |e: csv::Error| CliError::Other(format!("{name}: {e}"));
-    w.write_record(table.header()).map_err(io)?;
+    let mut w = BufWriter::new(file);
+    let mut line = Vec::new();
+    let mut write_row = |fields: &mut dyn Iterator<Item = &str>| {
+        line.clear();
+        for (i, f) in fields.enumerate() {
+            if i > 0 {
+                line.push(sep);
+            }
+            write_field(&mut line, f, sep);
+        }
+        line.push(b'\n');
+        w.write_all(&line)
+    };
+    let io = |e| CliError::Io(name.clone(), e);
+    write_row(&mut table.header().iter().map(String::as_str)).map_err(io)?;
     for row in 0..table.n_rows() {
-        w.write_record(table.row(row)).map_err(io)?;
+        write_row(&mut table.row(row)).map_err(io)?;
     }
-    let mut inner = w.into_inner().map_err(|e| CliError::Other(format!("{name}: {e}")))?;
-    inner.flush().map_err(|e| CliError::Io(name, e))
+    w.flush().map_err(io)
 }

@@ -199,15 +199,20 @@ struct Run<'a> {
     input: &'a Path,
 }
 
+/// The `--encoding` value (clap has checked it is one of auto, utf-8, shift_jis, cp932).
+pub(crate) fn encoding_choice(value: Option<&str>) -> EncodingChoice {
+    match value {
+        None | Some("auto") => EncodingChoice::Auto,
+        Some("utf-8") => EncodingChoice::Utf8,
+        Some(_) => EncodingChoice::ShiftJis,
+    }
+}
+
 fn pseudonymize(args: PseudonymizeArgs) -> Result<ExitCode, CliError> {
     let key = read_key(&args.key)?;
     let mut policy = load_policy(args.policy.as_deref())?;
     if let Some(e) = &args.encoding {
-        policy.encoding = match e.as_str() {
-            "utf-8" => EncodingChoice::Utf8,
-            "auto" => EncodingChoice::Auto,
-            _ => EncodingChoice::ShiftJis,
-        };
+        policy.encoding = encoding_choice(Some(e));
     }
     policy.validate().map_err(|e| CliError::Usage(format!("policy: {e}")))?;
     if let Some(m) = &args.mapping {

@@ -63,8 +63,9 @@ fn anonymize_writes_a_k_anonymous_csv_and_reports_bad_rows() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "bad rows → exit 3: {stderr}");
-    assert!(stderr.contains("row 41: 2 fields, expected 4"), "{stderr}");
-    assert!(stderr.contains("row 42, column 'zone': value not in the hierarchy"), "{stderr}");
+    // Rows are named by their line in the file (the header is line 1), as pseudonymize does.
+    assert!(stderr.contains("line 42: 2 fields where the header has 4; the row was dropped"), "{stderr}");
+    assert!(stderr.contains("row 43, column 'zone': value not in the hierarchy"), "{stderr}");
     assert!(stderr.contains("risk after"), "{stderr}");
     let released = std::fs::read_to_string(p("out.csv")).unwrap();
     let mut lines = released.lines();
@@ -100,4 +101,76 @@ fn risk_prints_the_attacker_models_and_json() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["classes"], 5);
     assert!((v["journalist"]["highest"].as_f64().unwrap() - 0.1).abs() < 1e-9, "{v}");
+}
+
+/// A CP932 (Shift_JIS) export as Japanese hospital systems write it: Japanese column names and
+/// values, a TSV header, and a ragged row that must be dropped and named by its line.
+fn write_cp932_export(dir: &Path) {
+    let mut text = String::from("氏名\t年齢\t病名\n");
+    for i in 0..30 {
+        text += &format!("患者{i}\t{}\t{}\n", 30 + i, ["高血圧症", "糖尿病", "喘息"][i % 3]);
+    }
+    text += "髙橋①\t45\n"; // line 32: two fields where the header has three
+    text += "山田太郎\t41\t高血圧症\n";
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err(), "the file really is CP932, not UTF-8");
+    std::fs::write(dir.join("export.tsv"), &bytes).unwrap();
+    let policy = r#"
+[privacy]
+k = 5
+suppression_limit = 0.1
+
+[[columns]]
+name = "氏名"
+role = "identifier"
+
+[[columns]]
+name = "年齢"
+role = "quasi"
+hierarchy = { age = { bands = [5, 10, 20] } }
+
+[[columns]]
+name = "病名"
+role = "sensitive"
+"#;
+    std::fs::write(dir.join("policy.toml"), policy).unwrap();
+}
+
+#[test]
+fn cp932_exports_are_read_like_pseudonymize_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cp932_export(dir.path());
+    let p = |f: &str| dir.path().join(f).display().to_string();
+    let out = kakou(&["records", "anonymize", &p("export.tsv"), "--policy", &p("policy.toml"), "-o", &p("out.tsv")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "a ragged row → exit 3: {stderr}");
+    assert!(stderr.contains("31 rows, Shift_JIS, delimiter tab"), "{stderr}");
+    assert!(stderr.contains("line 32: 2 fields where the header has 3; the row was dropped"), "{stderr}");
+    let released = std::fs::read_to_string(p("out.tsv")).expect("the output is UTF-8");
+    let mut lines = released.lines();
+    assert_eq!(lines.next(), Some("年齢\t病名"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 31, "30 rows and the one after the ragged row; the ragged row dropped");
+    assert!(!released.contains("患者") && !released.contains("髙橋") && !released.contains("山田"));
+    assert_eq!(rows[30][1], "高血圧症", "Japanese values survive the round trip");
+    let mut counts = std::collections::HashMap::<&str, usize>::new();
+    for r in rows.iter().filter(|r| r[0] != "*") {
+        *counts.entry(r[0]).or_default() += 1;
+    }
+    assert!(counts.values().all(|&c| c >= 5), "{counts:?}");
+
+    // Forcing the wrong encoding: the Japanese column names cannot be read, so nothing is assessed.
+    let wrong = kakou(&["records", "risk", &p("export.tsv"), "--qi", "年齢", "--encoding", "utf-8"]);
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("column '年齢' is not in the table"), "{stderr}");
+
+    // risk with the detected encoding: the Japanese QI column is found, the ragged row listed.
+    let risk = kakou(&["records", "risk", &p("export.tsv"), "--qi", "年齢", "--json", "--encoding", "cp932"]);
+    let stderr = String::from_utf8_lossy(&risk.stderr);
+    assert_eq!(risk.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("line 32: 2 fields where the header has 3"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&risk.stdout).unwrap();
+    assert_eq!((v["records"].as_u64(), v["classes"].as_u64()), (Some(31), Some(30)), "ages 30-59 and 41 again: {v}");
 }

@@ -43,6 +43,10 @@ pub enum RecordIssue {
     WrongFieldCount { row: usize, found: usize, expected: usize },
     #[error("row {row}, column '{column}': value not in the hierarchy; the record was suppressed")]
     NotInHierarchy { row: usize, column: String },
+    /// A row the table reader could not trust (wrong field count, undecodable bytes), named by
+    /// its line in the file.
+    #[error("line {line}: {problem}; the row was dropped")]
+    Unreadable { line: u64, problem: String },
     #[error("row {row}, column '{column}': {problem}; the cell was suppressed")]
     BadValue { row: usize, column: String, problem: String },
 }

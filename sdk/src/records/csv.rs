@@ -4,45 +4,36 @@
 //! a file, the browser from a `Blob` slice) and receives output bytes as rows complete, so
 //! memory stays bounded by the chunk size and the longest row, whatever the file's length. The
 //! header row decides each column's plan once (policy, then column-name rules); each row is then
-//! a loop over plans. Rows whose field count differs from the header's, or that contain bytes
-//! the encoding cannot read, are not written: a shifted column could put a name where a
-//! diagnosis is expected. They are reported with their line and the run goes on.
+//! a loop over plans. Decoding, delimiter detection, quoting and the rejection of untrustworthy
+//! rows (wrong field count, undecodable bytes) are the shared [`TableReader`]'s: such rows are
+//! not written, they are reported with their line and the run goes on.
 //!
 //! Output: UTF-8 (no BOM), the input's delimiter, `\n` line ends, RFC 4180 quoting.
 
 use std::borrow::Cow;
 
-use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
-
 use crate::address::coarsen_address;
 use crate::key::ProjectKey;
 
-use super::decode::StreamDecoder;
 use super::policy::{Action, ColumnPlan, DecidedBy, Policy, Role};
 use super::report::{ColumnReport, RecordReport};
+use super::table_reader::{TableEvent, TableReader, write_field};
 use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
 use super::{Output, RecordError};
 
 /// Pseudonymizes one CSV/TSV stream.
 pub struct CsvPseudonymizer {
+    reader: TableReader,
+    rows: RowWriter,
+}
+
+/// Everything but the parser: the plans, the keys and the report, fed by the reader's events.
+struct RowWriter {
     policy: Policy,
     keyed: Keyed,
-    decoder: StreamDecoder,
-    scratch: String,
-    /// Decoded text not yet consumed by the parser.
-    pending: Vec<u8>,
-    reader: Option<Reader>,
     delimiter: u8,
-    fields: Vec<u8>,
-    ends: Vec<usize>,
-    field_len: usize,
-    ends_len: usize,
     plans: Option<Vec<ColumnPlan>>,
     report: RecordReport,
-    /// Line breaks consumed so far and the last byte consumed: a record's line in the report.
-    newlines: u64,
-    last_byte: u8,
-    blank_lines: u64,
     has_free_text: bool,
 }
 
@@ -52,158 +43,73 @@ impl CsvPseudonymizer {
         policy.validate()?;
         let format = if source.to_ascii_lowercase().ends_with(".tsv") { "tsv" } else { "csv" };
         Ok(CsvPseudonymizer {
-            keyed: Keyed::new(key, &policy.issuer, collect_mapping),
-            decoder: StreamDecoder::new(policy.encoding),
-            policy: policy.clone(),
-            scratch: String::new(),
-            pending: Vec::new(),
-            reader: None,
-            delimiter: b',',
-            fields: vec![0; 4096],
-            ends: vec![0; 64],
-            field_len: 0,
-            ends_len: 0,
-            plans: None,
-            report: RecordReport::new(source, format),
-            newlines: 0,
-            last_byte: b'\n',
-            blank_lines: 0,
-            has_free_text: false,
+            reader: TableReader::new(policy.encoding, policy.delimiter.map(|d| d as u8)),
+            rows: RowWriter {
+                keyed: Keyed::new(key, &policy.issuer, collect_mapping),
+                policy: policy.clone(),
+                delimiter: b',',
+                plans: None,
+                report: RecordReport::new(source, format),
+                has_free_text: false,
+            },
         })
     }
 
     /// Feeds the next chunk of input; completed rows are appended to `out`.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
-        self.decoder.push(chunk, &mut self.scratch);
-        self.pending.extend_from_slice(self.scratch.as_bytes());
-        self.scratch.clear();
-        self.parse(out, false);
+        let rows = &mut self.rows;
+        self.reader.push(chunk, |event| rows.event(event, out));
     }
 
     /// Ends the input: the last row is written and the report is returned with the mapping.
     pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Output, RecordError> {
-        self.decoder.finish(&mut self.scratch);
-        self.pending.extend_from_slice(self.scratch.as_bytes());
-        self.parse(out, true);
-        if self.plans.is_none() {
-            return Err(RecordError::NoHeader { input: self.report.source });
+        let rows = &mut self.rows;
+        self.reader.finish(|event| rows.event(event, out));
+        let mut report = self.rows.report;
+        if self.rows.plans.is_none() {
+            return Err(RecordError::NoHeader { input: report.source });
         }
-        if self.blank_lines > 0 {
-            self.report.warnings.push(format!("{} blank lines skipped", self.blank_lines));
+        let blank_lines = self.reader.blank_lines();
+        if blank_lines > 0 {
+            report.warnings.push(format!("{blank_lines} blank lines skipped"));
         }
-        self.report.encoding = self.decoder.encoding().map(str::to_string);
-        Ok(Output { report: self.report, mapping: self.keyed.take_mapping() })
+        report.encoding = self.reader.encoding().map(str::to_string);
+        Ok(Output { report, mapping: self.rows.keyed.take_mapping() })
     }
 
     /// The report so far (rows and columns), e.g. for a progress display.
     pub fn report(&self) -> &RecordReport {
-        &self.report
+        &self.rows.report
     }
+}
 
-    fn parse(&mut self, out: &mut Vec<u8>, last: bool) {
-        if self.reader.is_none() && !self.start_reader(last) {
-            return;
-        }
-        let Some(mut reader) = self.reader.take() else { return };
-        let pending = std::mem::take(&mut self.pending);
-        let mut pos = 0;
-        loop {
-            let input = &pending[pos..];
-            if input.is_empty() && !last {
-                break;
-            }
-            let (result, nin, nout, nend) =
-                reader.read_record(input, &mut self.fields[self.field_len..], &mut self.ends[self.ends_len..]);
-            let consumed = &pending[pos..pos + nin];
-            self.newlines += consumed.iter().filter(|&&b| b == b'\n').count() as u64;
-            if let Some(&b) = consumed.last() {
-                self.last_byte = b;
-            }
-            pos += nin;
-            self.field_len += nout;
-            self.ends_len += nend;
-            match result {
-                ReadRecordResult::InputEmpty if !last => break,
-                ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
-                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                ReadRecordResult::Record => {
-                    // The record ends on this line (a CR terminator's LF is not read yet);
-                    // line breaks inside quoted fields lead back to where it starts.
-                    let end_line = self.newlines + u64::from(self.last_byte != b'\n');
-                    let inner = self.fields[..self.field_len].iter().filter(|&&b| b == b'\n').count() as u64;
-                    let line = end_line - inner.min(end_line);
-                    self.record(line, out);
-                    self.field_len = 0;
-                    self.ends_len = 0;
+impl RowWriter {
+    fn event(&mut self, event: TableEvent<'_>, out: &mut Vec<u8>) {
+        match event {
+            TableEvent::Header { fields, delimiter } => {
+                if delimiter == b'\t' {
+                    self.report.format = "tsv".into();
                 }
-                ReadRecordResult::End => break,
+                self.delimiter = delimiter;
+                let header: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+                self.start(&header, out);
+            }
+            TableEvent::Row { fields, .. } => {
+                self.report.rows_in += 1;
+                self.record(fields, out);
+            }
+            TableEvent::Bad { line, problem } => {
+                self.report.rows_in += 1;
+                self.report.bad(line, format!("{problem}: row not written"));
             }
         }
-        self.pending = pending;
-        self.pending.drain(..pos);
-        self.reader = Some(reader);
     }
 
-    /// Chooses the delimiter (policy, else the header line's tabs vs commas vs semicolons).
-    fn start_reader(&mut self, last: bool) -> bool {
-        let delimiter = match self.policy.delimiter {
-            Some(d) => d as u8,
-            None => {
-                let Some(end) = self.pending.iter().position(|&b| b == b'\n').or(last.then_some(self.pending.len()))
-                else {
-                    return false;
-                };
-                let line = &self.pending[..end];
-                let count = |c: u8| line.iter().filter(|&&b| b == c).count();
-                let (tabs, commas, semis) = (count(b'\t'), count(b','), count(b';'));
-                if tabs > commas && tabs >= semis {
-                    b'\t'
-                } else if semis > commas {
-                    b';'
-                } else {
-                    b','
-                }
-            }
-        };
-        if delimiter == b'\t' {
-            self.report.format = "tsv".into();
-        }
-        self.delimiter = delimiter;
-        self.reader = Some(ReaderBuilder::new().delimiter(delimiter).build());
-        true
-    }
-
-    fn record(&mut self, line: u64, out: &mut Vec<u8>) {
-        // The pending text is UTF-8 and fields split only at ASCII bytes: one check for all.
-        let all = std::str::from_utf8(&self.fields[..self.field_len]).unwrap_or_default();
-        let mut values: Vec<&str> = Vec::with_capacity(self.ends_len);
-        let mut start = 0;
-        for &end in &self.ends[..self.ends_len] {
-            values.push(all.get(start..end).unwrap_or("\u{fffd}"));
-            start = end;
-        }
-        if values.len() == 1 && values[0].is_empty() {
-            self.blank_lines += 1;
-            return;
-        }
-        let Some(plans) = self.plans.as_ref() else {
-            let header: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-            return self.start(&header, out);
-        };
-        self.report.rows_in += 1;
-        if values.len() != plans.len() {
-            let reason = format!("{} fields where the header has {}: row not written", values.len(), plans.len());
-            return self.report.bad(line, reason);
-        }
-        if self.decoder.had_errors() && values.iter().any(|v| v.contains('\u{fffd}')) {
-            let enc = self.decoder.encoding().unwrap_or("the encoding");
-            let reason = format!("bytes that are not valid {enc} (wrong encoding setting?): row not written");
-            return self.report.bad(line, reason);
-        }
-        let known = self.has_free_text.then(|| row_hints(plans, &values).build());
+    fn record(&mut self, values: &[&str], out: &mut Vec<u8>) {
+        let Some(plans) = self.plans.as_ref() else { return };
+        let known = self.has_free_text.then(|| row_hints(plans, values).build());
         let mut first = true;
-        for ((plan, value), col) in plans.iter().zip(&values).zip(self.report.columns.iter_mut()) {
+        for ((plan, value), col) in plans.iter().zip(values).zip(self.report.columns.iter_mut()) {
             if plan.action == Action::Remove {
                 col.values += u64::from(!value.trim().is_empty());
                 continue;
@@ -370,21 +276,4 @@ fn row_hints(plans: &[ColumnPlan], values: &[&str]) -> RecordHints {
         }
     }
     hints
-}
-
-/// Writes one field, quoted when it holds the delimiter, a quote or a line break.
-pub(crate) fn write_field(out: &mut Vec<u8>, value: &str, delimiter: u8) {
-    let needs_quotes = value.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
-    if !needs_quotes {
-        out.extend_from_slice(value.as_bytes());
-        return;
-    }
-    out.push(b'"');
-    for b in value.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
 }

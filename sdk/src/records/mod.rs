@@ -25,14 +25,16 @@ pub mod mapping;
 pub mod policy;
 pub mod report;
 pub mod ssmix2;
+pub mod table_reader;
 pub mod values;
 
 use std::collections::BTreeMap;
 
 pub use csv::CsvPseudonymizer;
 pub use mapping::{MappingError, open_mapping, seal_mapping};
-pub use policy::{Action, ColumnSpec, Policy, PolicyError, Role};
+pub use policy::{Action, ColumnSpec, EncodingChoice, Policy, PolicyError, Role};
 pub use report::{BadRow, ColumnReport, RecordReport};
+pub use table_reader::{RowProblem, TableEvent, TableReader};
 
 /// Why an input could not be pseudonymized at all (bad rows inside an input are not errors:
 /// they are reported and the rest continues).
