@@ -22,6 +22,7 @@ use super::policy::{Action, ColumnPlan, DecidedBy, Policy, Role};
 use super::report::{ColumnReport, RecordReport};
 use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
 use super::{Output, RecordError};
+use crate::text::{Patient, Redactor};
 
 /// Pseudonymizes one CSV/TSV stream.
 pub struct CsvPseudonymizer {
@@ -43,7 +44,8 @@ pub struct CsvPseudonymizer {
     newlines: u64,
     last_byte: u8,
     blank_lines: u64,
-    has_free_text: bool,
+    /// The free-text redactor, built once for the stream.
+    text: Redactor,
 }
 
 impl CsvPseudonymizer {
@@ -51,8 +53,10 @@ impl CsvPseudonymizer {
     pub fn new(key: &ProjectKey, policy: &Policy, source: &str, collect_mapping: bool) -> Result<Self, RecordError> {
         policy.validate()?;
         let format = if source.to_ascii_lowercase().ends_with(".tsv") { "tsv" } else { "csv" };
+        let mut keyed = Keyed::new(key, &policy.issuer, collect_mapping);
         Ok(CsvPseudonymizer {
-            keyed: Keyed::new(key, &policy.issuer, collect_mapping),
+            text: keyed.text_redactor(policy),
+            keyed,
             decoder: StreamDecoder::new(policy.encoding),
             policy: policy.clone(),
             scratch: String::new(),
@@ -68,7 +72,6 @@ impl CsvPseudonymizer {
             newlines: 0,
             last_byte: b'\n',
             blank_lines: 0,
-            has_free_text: false,
         })
     }
 
@@ -201,14 +204,17 @@ impl CsvPseudonymizer {
             let reason = format!("bytes that are not valid {enc} (wrong encoding setting?): row not written");
             return self.report.bad(line, reason);
         }
-        let known = self.has_free_text.then(|| row_hints(plans, &values).build());
+        // The row's patient, compiled when its first free-text value needs it.
+        let patient = std::cell::OnceCell::new();
+        let row_patient = || patient.get_or_init(|| row_hints(plans, &values).build());
+        let text = FreeText { redactor: &self.text, patient: &row_patient };
         let mut first = true;
         for ((plan, value), col) in plans.iter().zip(&values).zip(self.report.columns.iter_mut()) {
             if plan.action == Action::Remove {
                 col.values += u64::from(!value.trim().is_empty());
                 continue;
             }
-            let mut new = transform(plan, value, &mut self.keyed, known.as_ref(), col);
+            let mut new = transform(plan, value, &mut self.keyed, &text, col);
             // Safety net for columns nobody reviewed: a kept value shaped like My Number, a card
             // or a phone number is removed (and counted) rather than released.
             if plan.decided_by == DecidedBy::Unmapped
@@ -259,7 +265,6 @@ impl CsvPseudonymizer {
         if !plans.iter().any(|p| p.role == Role::PatientId) {
             self.report.warnings.push("no patient-id column: rows carry no patient pseudonym".into());
         }
-        self.has_free_text = plans.iter().any(|p| p.action == Action::Redact);
         self.report.columns = plans
             .iter()
             .map(|p| ColumnReport {
@@ -284,12 +289,18 @@ impl CsvPseudonymizer {
     }
 }
 
+/// The run's text redactor and the row's patient (compiled on first use).
+struct FreeText<'r, 'p> {
+    redactor: &'r Redactor,
+    patient: &'r dyn Fn() -> &'p Patient,
+}
+
 /// One value through its column's plan (never called for removed columns).
 fn transform<'a>(
     plan: &ColumnPlan,
     value: &'a str,
     keyed: &mut Keyed,
-    known: Option<&crate::scrub::KnownIdentifiers>,
+    text: &FreeText,
     col: &mut ColumnReport,
 ) -> Cow<'a, str> {
     if value.trim().is_empty() {
@@ -327,10 +338,9 @@ fn transform<'a>(
         },
         Action::Redact => {
             col.values += 1;
-            let empty = crate::scrub::IdentifierSet::default().build(&[]);
-            let (text, n) = redact_free_text(value, known.unwrap_or(&empty));
+            let (redacted, n) = redact_free_text(value, text.redactor, (text.patient)());
             col.text_replacements += n as u64;
-            text
+            redacted
         }
         Action::Remove => String::new(),
     })
@@ -357,15 +367,17 @@ pub(crate) fn identifier_shaped(value: &str) -> Option<&'static str> {
     None
 }
 
-/// The row's identifying values, to find in its free text.
+/// The row's identifying values (every column whose role is an identifier), to find in its
+/// free text.
 fn row_hints(plans: &[ColumnPlan], values: &[&str]) -> RecordHints {
     let mut hints = RecordHints::default();
     for (plan, value) in plans.iter().zip(values) {
         match plan.role {
-            Role::DirectIdentifier => hints.add_name(value),
-            Role::PatientId | Role::IndividualCode | Role::Financial | Role::Linkage | Role::Address => {
-                hints.add_value(value)
-            }
+            Role::PatientId => hints.patient_id(value),
+            Role::DirectIdentifier => hints.direct_identifier(value),
+            Role::IndividualCode | Role::Financial | Role::Linkage => hints.id(value),
+            Role::Address => hints.address(value),
+            Role::BirthDate => hints.birth_date(value),
             _ => {}
         }
     }
