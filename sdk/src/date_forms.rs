@@ -201,7 +201,7 @@ fn split_separator(s: &str) -> (&str, &str) {
 /// A separator that starts a time rather than the next date field (`1980/01 12:30`).
 fn is_time_boundary(sep: &str) -> bool {
     let t = sep.trim();
-    t.is_empty() && !sep.is_empty() || t.eq_ignore_ascii_case("T") || t == ":"
+    (t.is_empty() && !sep.is_empty()) || t.eq_ignore_ascii_case("T") || t == ":"
 }
 
 /// Full-width ASCII and the ideographic space as ASCII.
