@@ -236,10 +236,10 @@ impl WrittenDate {
         if month.is_some_and(|m| !(1..=12).contains(&m)) || (month.is_none() && (year.is_none() || day.is_some())) {
             return None;
         }
-        if let (Some(d), Some(m)) = (day, month) {
-            if !is_calendar_date(year.unwrap_or(2000), m, d) {
-                return None;
-            }
+        if let (Some(d), Some(m)) = (day, month)
+            && !is_calendar_date(year.unwrap_or(2000), m, d)
+        {
+            return None;
         }
         Some(WrittenDate { toks, year, month, day, wide })
     }
@@ -247,6 +247,7 @@ impl WrittenDate {
     /// The date moved by `days`, written in the same form. A date without a day (year-month or
     /// year only) is already coarse and is returned unchanged; a month-day without a year is
     /// shifted within a non-leap reference year (a leap year for 2/29).
+    #[cfg(test)]
     pub fn shifted(&self, days: i64) -> Option<String> {
         self.shifted_in(days, None)
     }
