@@ -2,7 +2,12 @@
 # Benchmark (not a test): `kakou records pseudonymize` on a generated 1 M-row CSV against a
 # pandas baseline doing the same pseudonymization, in the same run, alternating peers.
 #
-# usage: examples/bench_records.sh      env: ROWS=1000000 PATIENTS=100000 R=3
+# usage: examples/bench_records.sh      env: ROWS=1000000 PATIENTS=100000 R=3 NOTES=0 KAKOU=
+#
+#   NOTES=1 adds a free-text column 所見 (the row's patient name and phone, a date, an age) that
+#   kakou redacts with the row's identifiers as hints; pandas passes it through (no peer
+#   redacts Japanese free text), so that ratio is not like for like. KAKOU=path measures another
+#   kakou binary (e.g. an earlier build, for before/after) instead of building this tree.
 #
 #   * generates ROWS rows of a hospital-style export (UTF-8): 患者ID (PATIENTS distinct IDs),
 #     氏名, 電話番号, マイナンバー, 生年月日, 受診日, 体重, 血圧, 病名,
@@ -25,30 +30,41 @@ cd "$KAKOU_ROOT"
 ROWS=${ROWS:-1000000}
 PATIENTS=${PATIENTS:-100000}
 R=${R:-3}
+NOTES=${NOTES:-0}
 PY=${KAKOU_VENV}/bin/python
 WORK=$(mktemp -d "${KAKOU_CACHE:-/tmp}/bench-records.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release -q -p kakou-cli
-KAKOU=$KAKOU_ROOT/target/release/kakou
+if [[ -z "${KAKOU:-}" ]]; then
+  cargo build --release -q -p kakou-cli
+  KAKOU=$KAKOU_ROOT/target/release/kakou
+fi
 "$KAKOU" keygen "$WORK/project.key" 2>/dev/null
 
-"$PY" - "$WORK/in.csv" "$ROWS" "$PATIENTS" <<'EOF'
+"$PY" - "$WORK/in.csv" "$ROWS" "$PATIENTS" "$NOTES" <<'EOF'
 import sys
-path, rows, patients = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, rows, patients, notes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 sick = ["高血圧症", "2型糖尿病", "脂質異常症", "気管支喘息", "慢性胃炎", "腰痛症"]
+family = ["山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村"]
+given = ["太郎", "花子", "一郎", "美咲", "健太", "直子", "翔", "陽子"]
 with open(path, "w", encoding="utf-8", newline="") as f:
-    f.write("患者ID,氏名,電話番号,マイナンバー,生年月日,受診日,体重,血圧,病名\n")
+    f.write("患者ID,氏名,電話番号,マイナンバー,生年月日,受診日,体重,血圧,病名" + (",所見" if notes else "") + "\n")
     for i in range(rows):
         p = (i * 7919) % patients
-        f.write(f"P{p:08d},患者 {p},090-{p % 10000:04d}-{i % 10000:04d},{100000000000 + p},"
+        name = f"{family[p % 8]} {given[p // 8 % 8]}"
+        phone = f"090-{p % 10000:04d}-{i % 10000:04d}"
+        f.write(f"P{p:08d},{name},{phone},{100000000000 + p},"
                 f"19{p % 90 + 10}/{p % 12 + 1:02d}/{p % 28 + 1:02d},2024/{i % 12 + 1:02d}/{i % 28 + 1:02d},"
-                f"{40 + i % 60}.{i % 10},{100 + i % 60}/{60 + i % 30},{sick[i % len(sick)]}\n")
+                f"{40 + i % 60}.{i % 10},{100 + i % 60}/{60 + i % 30},{sick[i % len(sick)]}")
+        if notes:
+            f.write(f",{name.split()[0]}さん {40 + p % 50}歳、2024/{i % 12 + 1:02d}/{i % 28 + 1:02d}受診。"
+                    f"連絡先 {phone}。{sick[i % len(sick)]}は安定、内服継続")
+        f.write("\n")
 EOF
 cat > "$WORK/policy.json" <<'EOF'
 {"columns": {"患者ID": "patient-id", "氏名": "direct-identifier", "電話番号": "direct-identifier",
              "マイナンバー": "individual-code", "生年月日": "birth-date", "受診日": "date",
-             "体重": "sensitive", "血圧": "sensitive", "病名": "sensitive"}}
+             "体重": "sensitive", "血圧": "sensitive", "病名": "sensitive", "所見": "free-text"}}
 EOF
 cat > "$WORK/pandas_peer.py" <<'EOF'
 import hashlib, hmac, sys

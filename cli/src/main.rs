@@ -10,8 +10,8 @@ mod batch;
 mod deface_cmd;
 mod dicom_cmd;
 mod keygen;
-mod records_cmd;
 mod link_cmd;
+mod records_cmd;
 mod text_cmd;
 
 use std::process::ExitCode;

@@ -79,7 +79,7 @@ fn a_cp932_csv_is_pseudonymized_the_mapping_is_sealed_and_reidentification_works
     let csv = std::fs::read_to_string(out.join("release/export.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "患者ID,住所,生年月日,受診日,病名,所見");
-    assert!(lines[1].ends_with(",神奈川県,1950-03,2024/04/01,高血圧症,[個人情報]さんは安定"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",神奈川県,1950-03,2024/04/01,高血圧症,[氏名]さんは安定"), "{}", lines[1]);
     assert_eq!(lines.len(), 3, "the ragged row is not written");
     for gone in ["A001", "髙橋", "一郎", "06123456", "045-000-1111", "横浜"] {
         assert!(!csv.contains(gone), "{gone} in output");

@@ -9,6 +9,7 @@ use kakou_sdk::dates::DateShift;
 use kakou_sdk::pseudonym::Pseudonymizer;
 use kakou_sdk::report::{ActionKind, Outcome};
 use kakou_sdk::scrub::IdentifierSet;
+use kakou_sdk::text::{Patient, PatientIdentifiers};
 use kakou_sdk::uid::UidMapper;
 use kakou_sdk::{ProjectKey, Purpose};
 
@@ -118,6 +119,7 @@ impl Deidentifier {
         let safe = SafePrivateList::get();
         let mut walker = Walker::new(&self.policy, &self.uids, safe, pseudonym.clone(), shift, filler, known);
         walker.dummy_date = dummy_date(&original_dates);
+        walker.patient = patient_hints(&obj, japanese.as_ref());
         walker.japanese = japanese;
         let dataset = walker.dataset(obj.into_inner(), "", 0).map_err(|_| err(ErrorKind::TooDeep(MAX_DEPTH)))?;
         let mut meta = self.clean_meta(meta, &mut walker.actions);
@@ -388,6 +390,31 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// The patient's own identifiers (name groups: alphabetic = ideographic = phonetic, ID, birth
+/// date, address, phones) as text hints for cleaned text. The matcher is compiled on first use,
+/// so files without cleaned text pay only for collecting these few values.
+fn patient_hints(obj: &InMemDicomObject, japanese: Option<&crate::charset::JapaneseText>) -> Patient {
+    let s = |t: Tag| {
+        let v = obj.get(t).and_then(first_str).unwrap_or_default();
+        japanese.and_then(|jp| jp.to_unicode(&v)).unwrap_or(v)
+    };
+    let some = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let name = s(tags::PATIENT_NAME);
+    let groups: Vec<String> = name.split('=').map(|g| g.replace('^', " ")).collect();
+    let group = |i: usize| groups.get(i).and_then(|g| some(g));
+    let (alphabetic, ideographic) = (group(0), group(1));
+    Patient::new(&PatientIdentifiers {
+        patient_id: some(&s(tags::PATIENT_ID)),
+        name: ideographic.clone().or(alphabetic.clone()),
+        kana: group(2),
+        other_names: if ideographic.is_some() { alphabetic.into_iter().collect() } else { Vec::new() },
+        birth_date: some(&s(tags::PATIENT_BIRTH_DATE)),
+        address: some(&s(tags::PATIENT_ADDRESS)),
+        phones: some(&s(tags::PATIENT_TELEPHONE_NUMBERS)).into_iter().collect(),
+        ..Default::default()
+    })
 }
 
 /// Who the patient is, for keyed pseudonyms and date offsets: the issuer-qualified patient ID,

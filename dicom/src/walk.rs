@@ -72,6 +72,8 @@ pub struct Walker<'a> {
     pub shift: Option<DateShift>,
     pub birth_filler: u32,
     pub known: KnownIdentifiers,
+    /// The patient's own identifiers as text hints, for cleaned (C) text.
+    pub patient: kakou_sdk::text::Patient,
     /// Set for files whose text uses Japanese ISO 2022 code extensions.
     pub japanese: Option<crate::charset::JapaneseText>,
     /// The dummy date of this file: never equal to any date the original carries.
@@ -110,6 +112,7 @@ impl<'a> Walker<'a> {
             known,
             dummy_date: "19000101".to_string(),
             japanese: None,
+            patient: kakou_sdk::text::Patient::default(),
             actions: Vec::new(),
             warnings: Vec::new(),
             overlay_removed,
@@ -388,7 +391,9 @@ impl<'a> Walker<'a> {
     /// Scrubs one value, through Unicode when the file's text is ISO 2022 Japanese. Every kept
     /// value is checked for the record's known identifiers; a value being *cleaned* (C) also
     /// goes through the free-text recognisers (names, dates, IDs, places…), so an identifier
-    /// that appears nowhere else in the record is found too.
+    /// that appears nowhere else in the record is found too, with the patient's own identifiers
+    /// as hints (the name's reading in hiragana or half-width kana, the ID without its leading
+    /// zeros, the birth date in era form…).
     fn scrub_value(&self, v: &str, clean: bool) -> Option<(String, usize)> {
         if let Some(jp) = &self.japanese
             && let Some(text) = jp.to_unicode(v)
@@ -407,7 +412,7 @@ impl<'a> Walker<'a> {
             return known;
         }
         let (base, n_known) = known.unwrap_or_else(|| (text.to_string(), 0));
-        let spans = kakou_sdk::text::find(&base);
+        let spans = kakou_sdk::text::find_with_patient(&base, &self.patient);
         if spans.is_empty() {
             return (n_known > 0).then_some((base, n_known));
         }

@@ -111,3 +111,25 @@ fn cleaned_descriptions_lose_identifiers_the_record_does_not_carry_elsewhere() {
     assert!(!description.contains("佐藤") && !description.contains("03-1234-5678"), "{description}");
     assert!(description.contains("頭部CT"), "medical content stays: {description}");
 }
+
+#[test]
+fn cleaned_descriptions_lose_the_patients_own_identifiers_in_other_spellings() {
+    // The record has ID 0012345 and the reading in katakana; the description writes the ID
+    // without its leading zeros and the name in hiragana, with no label: only the patient's own
+    // identifiers, passed to the text finder as hints, find the ID.
+    let input = japanese_file(
+        &["", "ISO 2022 IR 87"],
+        "Yamada^Tarou=山田^太郎=ヤマダ^タロウ",
+        "やまだ たろう 12345 頭部CT",
+        "頭部 単純",
+    );
+    let out = pseudonymize(&input);
+    let obj = dicom_object::OpenFileOptions::new().from_reader(&out.bytes[128..]).expect("re-reads");
+    let jp = JapaneseText::for_charset(&["".to_string(), "ISO 2022 IR 87".to_string()]).expect("charset");
+    let raw = obj.element(tags::STUDY_DESCRIPTION).expect("kept").to_str().expect("text").to_string();
+    let description = jp.to_unicode(&raw).expect("decodes");
+    for gone in ["やまだ", "たろう", "12345"] {
+        assert!(!description.contains(gone), "{gone}: {description}");
+    }
+    assert!(description.contains("頭部CT"), "medical content stays: {description}");
+}

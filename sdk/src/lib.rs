@@ -15,6 +15,7 @@
 
 pub mod address;
 pub mod anonymize;
+pub mod date_forms;
 pub mod dates;
 pub mod deface;
 pub mod key;

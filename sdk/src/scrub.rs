@@ -22,8 +22,15 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 pub struct KnownIdentifiers {
     values: Vec<String>,
     tags: Vec<u32>,
+    /// The values' total length in bytes.
+    bytes: usize,
     automaton: OnceLock<Option<AhoCorasick>>,
 }
+
+/// Below this many (value bytes × text bytes), a direct scan is cheaper than building the
+/// automaton: a record's few dozen values searched in one short note (a CSV row's free text,
+/// with a new record on the next row) never pay for an automaton.
+const DIRECT_SCAN_LIMIT: usize = 1 << 16;
 
 /// Collects identifier strings, then [`IdentifierSet::build`]s the matcher.
 #[derive(Debug, Default, Clone)]
@@ -96,8 +103,9 @@ impl IdentifierSet {
         // Stable sort by value: the first tag added for a value survives the dedup.
         self.values.sort_by(|a, b| a.0.cmp(&b.0));
         self.values.dedup_by(|a, b| a.0 == b.0);
-        let (values, tags) = self.values.into_iter().unzip();
-        KnownIdentifiers { values, tags, automaton: OnceLock::new() }
+        let (values, tags): (Vec<String>, Vec<u32>) = self.values.into_iter().unzip();
+        let bytes = values.iter().map(String::len).sum();
+        KnownIdentifiers { values, tags, bytes, automaton: OnceLock::new() }
     }
 }
 
@@ -128,6 +136,9 @@ impl KnownIdentifiers {
     /// Every occurrence (leftmost-longest, not overlapping, ASCII words standing alone), with
     /// byte offsets in `text` and the tag of the value found.
     pub fn find(&self, text: &str) -> Vec<KnownMatch> {
+        if self.automaton.get().is_none() && self.bytes.saturating_mul(text.len()) <= DIRECT_SCAN_LIMIT {
+            return self.scan(text);
+        }
         let Some(ac) = self.automaton.get_or_init(|| self.build_automaton()).as_ref() else {
             return Vec::new();
         };
@@ -139,6 +150,39 @@ impl KnownIdentifiers {
                 tag: self.tags.get(m.pattern().as_usize()).copied().unwrap_or(0),
             })
             .collect()
+    }
+
+    /// [`KnownIdentifiers::find`] without the automaton: every occurrence of every value (ASCII
+    /// case-insensitive), then leftmost-longest without overlaps (the lower value index on a
+    /// tie), as the automaton reports them.
+    fn scan(&self, text: &str) -> Vec<KnownMatch> {
+        let hay = text.as_bytes();
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, v) in self.values.iter().enumerate() {
+            let p = v.as_bytes();
+            if p.is_empty() || p.len() > hay.len() {
+                continue;
+            }
+            // A match of a UTF-8 value starts at a lead byte, so it is on char boundaries.
+            for s in 0..=hay.len() - p.len() {
+                if hay[s].eq_ignore_ascii_case(&p[0]) && hay[s..s + p.len()].eq_ignore_ascii_case(p) {
+                    found.push((s, s + p.len(), i));
+                }
+            }
+        }
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let mut out = Vec::new();
+        let mut last = 0;
+        for (start, end, i) in found {
+            if start < last {
+                continue;
+            }
+            last = end;
+            if stands_alone(text, start, end) {
+                out.push(KnownMatch { start, end, tag: self.tags.get(i).copied().unwrap_or(0) });
+            }
+        }
+        out
     }
 
     /// `text` with every identifier replaced by `placeholder`, and the number of replacements;
@@ -220,6 +264,34 @@ mod tests {
         let k = s.build(&[]);
         let m = k.find("山田さん ID-42, XID-421");
         assert_eq!(m, vec![KnownMatch { start: 0, end: 6, tag: 7 }, KnownMatch { start: 13, end: 18, tag: 1 }]);
+    }
+
+    #[test]
+    fn the_direct_scan_finds_what_the_automaton_finds() {
+        let mut set = IdentifierSet::default();
+        for (v, tag) in [("山田", 1), ("山田太郎", 2), ("Yamada", 3), ("YAMADA TARO", 4), ("0012345", 5), ("TARO", 6)]
+        {
+            set.add_tagged(v, 3, tag);
+        }
+        let known = set.build(&[]);
+        let texts = [
+            "山田太郎さん、yamada taro 様、ID 0012345、PRIMARY 山田 taro 00123456 山田山田",
+            "",
+            "短い",
+            "Yamada, Yamadas, TARO.",
+        ];
+        for t in texts {
+            let direct = known.scan(t);
+            let ac = known.build_automaton().map(|ac| {
+                ac.find_iter(t)
+                    .filter(|m| stands_alone(t, m.start(), m.end()))
+                    .map(|m| KnownMatch { start: m.start(), end: m.end(), tag: known.tags[m.pattern().as_usize()] })
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(Some(direct), ac, "{t}");
+        }
+        let long = "山田太郎 ".repeat(20_000);
+        assert_eq!(known.find(&long).len(), 20_000, "long texts use the automaton");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use super::report::{ColumnReport, RecordReport};
 use super::table_reader::{TableEvent, TableReader, write_field};
 use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
 use super::{Output, RecordError};
+use crate::text::{Patient, Redactor};
 
 /// Pseudonymizes one CSV/TSV stream.
 pub struct CsvPseudonymizer {
@@ -34,7 +35,8 @@ struct RowWriter {
     delimiter: u8,
     plans: Option<Vec<ColumnPlan>>,
     report: RecordReport,
-    has_free_text: bool,
+    /// The free-text redactor, built once for the stream.
+    text: Redactor,
 }
 
 impl CsvPseudonymizer {
@@ -42,15 +44,16 @@ impl CsvPseudonymizer {
     pub fn new(key: &ProjectKey, policy: &Policy, source: &str, collect_mapping: bool) -> Result<Self, RecordError> {
         policy.validate()?;
         let format = if source.to_ascii_lowercase().ends_with(".tsv") { "tsv" } else { "csv" };
+        let mut keyed = Keyed::new(key, &policy.issuer, collect_mapping);
         Ok(CsvPseudonymizer {
             reader: TableReader::new(policy.encoding, policy.delimiter.map(|d| d as u8)),
             rows: RowWriter {
-                keyed: Keyed::new(key, &policy.issuer, collect_mapping),
+                text: keyed.text_redactor(policy),
+                keyed,
                 policy: policy.clone(),
                 delimiter: b',',
                 plans: None,
                 report: RecordReport::new(source, format),
-                has_free_text: false,
             },
         })
     }
@@ -107,14 +110,17 @@ impl RowWriter {
 
     fn record(&mut self, values: &[&str], out: &mut Vec<u8>) {
         let Some(plans) = self.plans.as_ref() else { return };
-        let known = self.has_free_text.then(|| row_hints(plans, values).build());
+        // The row's patient, compiled when its first free-text value needs it.
+        let patient = std::cell::OnceCell::new();
+        let row_patient = || patient.get_or_init(|| row_hints(plans, values).build());
+        let text = FreeText { redactor: &self.text, patient: &row_patient };
         let mut first = true;
         for ((plan, value), col) in plans.iter().zip(values).zip(self.report.columns.iter_mut()) {
             if plan.action == Action::Remove {
                 col.values += u64::from(!value.trim().is_empty());
                 continue;
             }
-            let mut new = transform(plan, value, &mut self.keyed, known.as_ref(), col);
+            let mut new = transform(plan, value, &mut self.keyed, &text, col);
             // Safety net for columns nobody reviewed: a kept value shaped like My Number, a card
             // or a phone number is removed (and counted) rather than released.
             if plan.decided_by == DecidedBy::Unmapped
@@ -165,7 +171,6 @@ impl RowWriter {
         if !plans.iter().any(|p| p.role == Role::PatientId) {
             self.report.warnings.push("no patient-id column: rows carry no patient pseudonym".into());
         }
-        self.has_free_text = plans.iter().any(|p| p.action == Action::Redact);
         self.report.columns = plans
             .iter()
             .map(|p| ColumnReport {
@@ -190,12 +195,18 @@ impl RowWriter {
     }
 }
 
+/// The run's text redactor and the row's patient (compiled on first use).
+struct FreeText<'r, 'p> {
+    redactor: &'r Redactor,
+    patient: &'r dyn Fn() -> &'p Patient,
+}
+
 /// One value through its column's plan (never called for removed columns).
 fn transform<'a>(
     plan: &ColumnPlan,
     value: &'a str,
     keyed: &mut Keyed,
-    known: Option<&crate::scrub::KnownIdentifiers>,
+    text: &FreeText,
     col: &mut ColumnReport,
 ) -> Cow<'a, str> {
     if value.trim().is_empty() {
@@ -233,10 +244,9 @@ fn transform<'a>(
         },
         Action::Redact => {
             col.values += 1;
-            let empty = crate::scrub::IdentifierSet::default().build(&[]);
-            let (text, n) = redact_free_text(value, known.unwrap_or(&empty));
+            let (redacted, n) = redact_free_text(value, text.redactor, (text.patient)());
             col.text_replacements += n as u64;
-            text
+            redacted
         }
         Action::Remove => String::new(),
     })
@@ -263,15 +273,17 @@ pub(crate) fn identifier_shaped(value: &str) -> Option<&'static str> {
     None
 }
 
-/// The row's identifying values, to find in its free text.
+/// The row's identifying values (every column whose role is an identifier), to find in its
+/// free text.
 fn row_hints(plans: &[ColumnPlan], values: &[&str]) -> RecordHints {
     let mut hints = RecordHints::default();
     for (plan, value) in plans.iter().zip(values) {
         match plan.role {
-            Role::DirectIdentifier => hints.add_name(value),
-            Role::PatientId | Role::IndividualCode | Role::Financial | Role::Linkage | Role::Address => {
-                hints.add_value(value)
-            }
+            Role::PatientId => hints.patient_id(value),
+            Role::DirectIdentifier => hints.direct_identifier(value),
+            Role::IndividualCode | Role::Financial | Role::Linkage => hints.id(value),
+            Role::Address => hints.address(value),
+            Role::BirthDate => hints.birth_date(value),
             _ => {}
         }
     }

@@ -17,7 +17,7 @@ use crate::address::{PREFECTURES, coarsen_address};
 
 use super::policy::{Action, DateLevel, FreeText, Policy, Role};
 use super::report::{RecordReport, Tally};
-use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
+use super::values::{Keyed, RecordHints, RecordText, transform_date};
 use super::{Output, RecordError};
 
 /// Resource types whose identifiers and names belong to people other than the patient.
@@ -26,7 +26,7 @@ const PEOPLE: &[&str] = &["Practitioner", "RelatedPerson", "Person", "Practition
 struct Walk<'a> {
     keyed: &'a mut Keyed,
     policy: &'a Policy,
-    hints: crate::scrub::KnownIdentifiers,
+    text: RecordText,
     tally: Tally,
 }
 
@@ -54,7 +54,8 @@ pub fn pseudonymize_fhir(
     }
     let mut hints = RecordHints::default();
     collect_hints(&doc, &mut hints);
-    let mut walk = Walk { keyed, policy, hints: hints.build(), tally: Tally::default() };
+    let text = RecordText { redactor: keyed.text_redactor(policy), patient: hints.build() };
+    let mut walk = Walk { keyed, policy, text, tally: Tally::default() };
     if rtype == "Bundle" {
         let entries = doc.get_mut("entry").and_then(Value::as_array_mut).map(std::mem::take).unwrap_or_default();
         let mut kept = Vec::with_capacity(entries.len());
@@ -158,7 +159,8 @@ impl<'a> NdjsonPseudonymizer<'a> {
         let mut hints = RecordHints::default();
         collect_hints(&v, &mut hints);
         let tally = std::mem::take(&mut self.tally);
-        let mut walk = Walk { keyed: self.keyed, policy: self.policy, hints: hints.build(), tally };
+        let text = RecordText { redactor: self.keyed.text_redactor(self.policy), patient: hints.build() };
+        let mut walk = Walk { keyed: self.keyed, policy: self.policy, text, tally };
         let result = walk.resource(&mut v);
         self.tally = walk.tally;
         match result.and_then(|()| serde_json::to_vec(&v).map_err(|e| e.to_string())) {
@@ -172,40 +174,55 @@ impl<'a> NdjsonPseudonymizer<'a> {
     }
 }
 
-/// Names, identifiers, phones and birth dates of Patient and RelatedPerson resources anywhere
-/// in `v`: the values to find in free text.
+/// Names (and kana readings), identifiers, telecoms, addresses and birth dates of Patient and
+/// RelatedPerson resources anywhere in `v`: the values to find in free text.
 fn collect_hints(v: &Value, hints: &mut RecordHints) {
     match v {
         Value::Object(map) => {
             let rtype = map.get("resourceType").and_then(Value::as_str).unwrap_or_default();
             if matches!(rtype, "Patient" | "RelatedPerson") {
-                for name in map.get("name").and_then(Value::as_array).into_iter().flatten() {
-                    let family = name.get("family").and_then(Value::as_str).unwrap_or_default();
-                    let given: Vec<&str> = name
-                        .get("given")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
-                    hints.add_name(&format!("{family} {}", given.join(" ")));
-                    hints.add_value(&format!("{family}{}", given.concat()));
-                    if let Some(t) = name.get("text").and_then(Value::as_str) {
-                        hints.add_name(t);
-                    }
-                }
-                for key in ["identifier", "telecom"] {
-                    for item in map.get(key).and_then(Value::as_array).into_iter().flatten() {
-                        if let Some(value) = item.get("value").and_then(Value::as_str) {
-                            hints.add_value(value);
-                        }
-                    }
-                }
+                person_hints(rtype, map, hints);
             }
             map.values().for_each(|x| collect_hints(x, hints));
         }
         Value::Array(items) => items.iter().for_each(|x| collect_hints(x, hints)),
         _ => {}
+    }
+}
+
+fn person_hints(rtype: &str, map: &Map<String, Value>, hints: &mut RecordHints) {
+    let items = |key: &str| map.get(key).and_then(Value::as_array).into_iter().flatten();
+    let str_of = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    for name in items("name") {
+        let given: Vec<&str> =
+            name.get("given").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        hints.name(&format!("{} {}", str_of(name, "family"), given.join(" ")));
+        hints.name(&str_of(name, "text"));
+    }
+    for id in items("identifier") {
+        let value = str_of(id, "value");
+        if rtype == "Patient" { hints.patient_id(&value) } else { hints.id(&value) }
+    }
+    for t in items("telecom") {
+        let value = str_of(t, "value");
+        match str_of(t, "system").as_str() {
+            "phone" | "fax" | "sms" | "pager" => hints.phone(&value),
+            "email" => hints.email(&value),
+            _ => hints.direct_identifier(&value),
+        }
+    }
+    for a in items("address") {
+        let lines: Vec<&str> =
+            a.get("line").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        hints.address(&str_of(a, "text"));
+        let parts = [str_of(a, "state"), str_of(a, "district"), str_of(a, "city"), lines.concat()];
+        hints.address(&parts.concat());
+        lines.iter().for_each(|l| hints.address(l));
+        hints.address(&str_of(a, "city"));
+        hints.id(&str_of(a, "postalCode"));
+    }
+    if let Some(bd) = map.get("birthDate").and_then(Value::as_str) {
+        hints.birth_date(bd);
     }
 }
 
@@ -413,7 +430,7 @@ impl Walk<'_> {
             if col.action == Action::Remove {
                 *div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"></div>".into();
             } else {
-                let (text, n) = redact_free_text(div, &self.hints);
+                let (text, n) = self.text.redact(div);
                 col.text_replacements += n as u64;
                 *div = text;
             }
@@ -444,7 +461,7 @@ impl Walk<'_> {
             if col.action == Action::Remove {
                 s.clear();
             } else {
-                let (text, n) = redact_free_text(s, &self.hints);
+                let (text, n) = self.text.redact(s);
                 col.text_replacements += n as u64;
                 *s = text;
             }

@@ -19,7 +19,9 @@ use crate::address::{PREFECTURES, coarsen_address};
 
 use super::policy::{Action, Policy, Role};
 use super::report::{RecordReport, Tally};
-use super::values::{Keyed, RecordHints, redact_free_text, transform_date};
+use crate::text::Patient;
+
+use super::values::{Keyed, RecordHints, RecordText, transform_date};
 use super::{Output, RecordError};
 
 /// What happens to one field.
@@ -186,13 +188,13 @@ pub fn pseudonymize_message(
         report.warnings.push(format!("some bytes are not valid {}: replaced", encoding.name()));
     }
     let segments: Vec<&str> = text.split(['\r', '\n']).filter(|s| !s.trim().is_empty()).collect();
-    let hints = message_hints(&segments, seps);
+    let text_fields = RecordText { redactor: keyed.text_redactor(policy), patient: message_hints(&segments, seps) };
     let mut tally = Tally::default();
     let mut out = String::with_capacity(text.len());
     for (i, segment) in segments.iter().enumerate() {
         report.rows_in += 1;
         let line = (i + 1) as u64;
-        match process_segment(segment, seps, keyed, policy, &hints, &mut tally) {
+        match process_segment(segment, seps, keyed, policy, &text_fields, &mut tally) {
             Ok(s) => {
                 out.push_str(&s);
                 out.push('\r');
@@ -233,37 +235,61 @@ fn message_encoding(bytes: &[u8]) -> &'static Encoding {
     if std::str::from_utf8(bytes).is_ok() { UTF_8 } else { SHIFT_JIS }
 }
 
-/// The patient's identifying values in the message (PID names, IDs, phones, address parts;
-/// NK1 names), for redacting them inside text fields.
-fn message_hints(segments: &[&str], seps: Separators) -> crate::scrub::KnownIdentifiers {
+/// The patient's identifying values in the message (PID names and readings, IDs, birth date,
+/// address, phones and the other numbers; NK1 names, address and phones), as the text
+/// redactor's hints for the message's text fields.
+fn message_hints(segments: &[&str], seps: Separators) -> Patient {
     let mut hints = RecordHints::default();
     for segment in segments {
         let fields: Vec<&str> = segment.split(seps.field).collect();
-        let name_fields: &[usize] = match fields[0] {
-            "PID" => &[5, 6, 9],
-            "NK1" => &[2],
-            _ => &[],
+        let field = |n: usize| fields.get(n).copied().unwrap_or_default();
+        let reps = |n: usize| field(n).split(seps.repetition).map(|r| r.split(seps.component).collect::<Vec<_>>());
+        let (names, addresses, phones, ids): (&[usize], &[usize], &[usize], &[usize]) = match fields[0] {
+            "PID" => (&[5, 6, 9], &[11], &[13, 14], &[2, 4, 18, 19, 20]),
+            "NK1" => (&[2], &[4], &[5, 6], &[]),
+            _ => continue,
         };
-        let value_fields: &[usize] = match fields[0] {
-            "PID" => &[2, 3, 4, 11, 13, 14, 18, 19, 20],
-            "NK1" => &[4, 5, 6],
-            _ => &[],
-        };
-        for &f in name_fields {
-            for rep in fields.get(f).unwrap_or(&"").split(seps.repetition) {
+        if fields[0] == "PID" {
+            for rep in reps(3) {
+                hints.patient_id(&unescape(rep[0], seps));
+            }
+            hints.birth_date(&unescape(field(7), seps));
+        }
+        for &f in names {
+            for rep in reps(f) {
+                // XPN: family ^ given (^ middle); SS-MIX2 repeats it in kanji and in kana.
                 let parts: Vec<String> =
-                    rep.split(seps.component).take(2).map(|c| unescape(c, seps)).filter(|c| !c.is_empty()).collect();
-                if !parts.is_empty() {
-                    hints.add_name(&parts.join(" "));
-                    hints.add_value(&parts.concat());
+                    rep.iter().take(2).map(|c| unescape(c, seps)).filter(|c| !c.is_empty()).collect();
+                hints.name(&parts.join(" "));
+            }
+        }
+        for &f in addresses {
+            for rep in reps(f) {
+                // XAD: street, other, city, state, postal code, …: the whole address as written
+                // in Japan (prefecture, city, street), and each of its finer parts.
+                let part = |i: usize| rep.get(i).map(|c| unescape(c, seps)).unwrap_or_default();
+                hints.address(&format!("{}{}{}{}", part(3), part(2), part(0), part(1)));
+                for i in [0, 1, 2] {
+                    hints.address(&part(i));
+                }
+                hints.id(&part(4));
+            }
+        }
+        for &f in phones {
+            for rep in reps(f) {
+                // XTN-1 (the number as written) or XTN-12 (unformatted); XTN-4 is an e-mail.
+                for (i, c) in rep.iter().enumerate() {
+                    match i {
+                        3 => hints.email(&unescape(c, seps)),
+                        0 | 5 | 6 | 11 => hints.phone(&unescape(c, seps)),
+                        _ => {}
+                    }
                 }
             }
         }
-        for &f in value_fields {
-            for rep in fields.get(f).unwrap_or(&"").split(seps.repetition) {
-                for c in rep.split(seps.component) {
-                    hints.add_value(&unescape(c, seps));
-                }
+        for &f in ids {
+            for rep in reps(f) {
+                hints.id(&unescape(rep[0], seps));
             }
         }
     }
@@ -275,7 +301,7 @@ fn process_segment(
     seps: Separators,
     keyed: &mut Keyed,
     policy: &Policy,
-    hints: &crate::scrub::KnownIdentifiers,
+    text: &RecordText,
     tally: &mut Tally,
 ) -> Result<String, String> {
     let fields: Vec<&str> = segment.split(seps.field).collect();
@@ -307,7 +333,7 @@ fn process_segment(
             Rule::ObservationValue => Rule::Keep,
             r => r,
         };
-        out.push(apply(r, &format!("{name}-{number}"), value, seps, keyed, policy, hints, tally));
+        out.push(apply(r, &format!("{name}-{number}"), value, seps, keyed, policy, text, tally));
     }
     // Trailing empty fields are dropped, as HL7 writers do.
     while out.len() > 1 && out.last().is_some_and(|f| f.is_empty()) {
@@ -324,7 +350,7 @@ fn apply(
     seps: Separators,
     keyed: &mut Keyed,
     policy: &Policy,
-    hints: &crate::scrub::KnownIdentifiers,
+    text: &RecordText,
     tally: &mut Tally,
 ) -> String {
     let reps = |f: &mut dyn FnMut(&str) -> String| -> String {
@@ -414,9 +440,9 @@ fn apply(
             if col.action == Action::Remove {
                 return String::new();
             }
-            let (text, n) = redact_free_text(&unescape(value, seps), hints);
+            let (redacted, n) = text.redact(&unescape(value, seps));
             col.text_replacements += n as u64;
-            escape(&text, seps)
+            escape(&redacted, seps)
         }
         Rule::ObservationValue => value.to_string(),
     }

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::date_forms::parse_date_value;
 use crate::key::{ProjectKey, Purpose};
 use crate::pseudonym::Pseudonymizer;
-use crate::scrub::{IdentifierSet, KnownIdentifiers};
+use crate::text::{Action as TextAction, DateAction, Patient, PatientIdentifiers, Policy as TextPolicy, Redactor};
 
-use super::policy::Action;
+use super::policy::{Action, DateLevel, Policy};
 
 /// Keyed replacements for one run, and the pseudonym → local ID mapping if asked for.
 pub struct Keyed {
@@ -20,6 +21,8 @@ pub struct Keyed {
     surrogates: Pseudonymizer,
     issuer: String,
     mapping: Option<BTreeMap<String, String>>,
+    /// The free-text redactor, built on first use for the run's policy.
+    text: Option<(DateLevel, Redactor)>,
 }
 
 impl Keyed {
@@ -30,6 +33,19 @@ impl Keyed {
             surrogates: Pseudonymizer::new(key, Purpose::Surrogate),
             issuer: issuer.to_string(),
             mapping: collect_mapping.then(BTreeMap::new),
+            text: None,
+        }
+    }
+
+    /// The run's free-text redactor ([`text_redactor`]), built once and shared by every value.
+    pub fn text_redactor(&mut self, policy: &Policy) -> Redactor {
+        match &self.text {
+            Some((level, r)) if *level == policy.birth_date => r.clone(),
+            _ => {
+                let r = text_redactor(policy);
+                self.text = Some((policy.birth_date, r.clone()));
+                r
+            }
         }
     }
 
@@ -73,81 +89,157 @@ pub fn patient_pseudonym(p: &Pseudonymizer, issuer: &str, id: &str) -> String {
 }
 
 /// A date reduced by `action` (`Keep` returns it as is). `None`: remove (the action says so, or
-/// the value is not a date Kakou can read, in which case keeping it would be a guess).
+/// the value is not a date Kakou can read, in which case keeping it would be a guess). Values
+/// are read by [`parse_date_value`], the SDK's one reading of a date field.
 pub fn transform_date(value: &str, action: Action) -> Option<String> {
     match action {
         Action::Keep => Some(value.to_string()),
-        Action::YearMonth => parse_date(value).map(|(y, m, _)| format!("{y:04}-{m:02}")),
-        Action::Year => parse_date(value).map(|(y, _, _)| format!("{y:04}")),
+        Action::YearMonth => parse_date_value(value).map(|d| format!("{:04}-{:02}", d.year, d.month)),
+        Action::Year => parse_date_value(value).map(|d| format!("{:04}", d.year)),
         _ => None,
     }
 }
 
-const ERAS: [(&str, &str, i32); 5] =
-    [("令和", "R", 2018), ("平成", "H", 1988), ("昭和", "S", 1925), ("大正", "T", 1911), ("明治", "M", 1867)];
-
-/// Year, month, day of a date written `YYYY-MM-DD`, `YYYY/M/D`, `YYYYMMDD`, `YYYY年M月D日`,
-/// `昭和55年1月2日`, `S55.01.02` (a time after the date is ignored).
-pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
-    let v = value.trim();
-    let (offset, rest) = ERAS
-        .iter()
-        .find_map(|(kanji, letter, base)| {
-            v.strip_prefix(kanji).or_else(|| v.strip_prefix(letter)).map(|r| (Some(*base), r))
-        })
-        .unwrap_or((None, v));
-    let rest = rest.replace("元年", "1年");
-    let digits_only: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let (y, m, d) = if offset.is_none() && digits_only.len() >= 8 {
-        (digits_only[..4].parse().ok()?, digits_only[4..6].parse().ok()?, digits_only[6..8].parse().ok()?)
-    } else {
-        let mut nums = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
-        let y: i32 = nums.next()?.parse().ok()?;
-        let m: u32 = nums.next()?.parse().ok()?;
-        let d: u32 = nums.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-        (y, m, d)
-    };
-    let year = match offset {
-        Some(base) if (1..=99).contains(&y) => base + y,
-        Some(_) => return None,
-        None if (1000..=9999).contains(&y) => y,
-        None => return None,
-    };
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((year, m, d))
-}
-
-/// The identifiers of one record, to search for in its free text.
-#[derive(Default)]
+/// The identifiers of one record (a CSV row, an HL7 message, a FHIR document or NDJSON line),
+/// collected as the text redactor's patient hints: each occurrence in the record's own free text
+/// is replaced in every spelling notes use (name readings in any kana width, the birth date in
+/// era and Western forms, phone numbers with any separators…; see [`crate::text::hints`]).
+#[derive(Debug, Default)]
 pub struct RecordHints {
-    set: IdentifierSet,
-    any: bool,
+    ids: PatientIdentifiers,
+    addresses: Vec<String>,
 }
 
 impl RecordHints {
-    pub fn add_name(&mut self, name: &str) {
-        self.any = true;
-        self.set.add_person_name(name);
+    /// The local patient ID (further ones are kept as other IDs).
+    pub fn patient_id(&mut self, value: &str) {
+        let Some(v) = non_empty(value) else { return };
+        if self.ids.patient_id.is_none() {
+            self.ids.patient_id = Some(v);
+        } else {
+            self.ids.ids.push(v);
+        }
     }
 
-    pub fn add_value(&mut self, value: &str) {
-        self.any = true;
-        self.set.add(value);
+    /// A person's name, family name first; a name written only in kana is a reading.
+    pub fn name(&mut self, value: &str) {
+        let Some(v) = non_empty(value) else { return };
+        let slot = if is_kana(&v) { &mut self.ids.kana } else { &mut self.ids.name };
+        match slot {
+            None => *slot = Some(v),
+            Some(first) if *first == v => {}
+            Some(_) => self.ids.other_names.push(v),
+        }
     }
 
-    pub fn build(self) -> KnownIdentifiers {
-        self.set.build(&[])
+    /// Any other identifying number or code (insurance, account, order, other hospitals' IDs).
+    pub fn id(&mut self, value: &str) {
+        if let Some(v) = non_empty(value) {
+            self.ids.ids.push(v);
+        }
+    }
+
+    pub fn phone(&mut self, value: &str) {
+        if let Some(v) = non_empty(value) {
+            self.ids.phones.push(v);
+        }
+    }
+
+    pub fn email(&mut self, value: &str) {
+        if let Some(v) = non_empty(value) {
+            self.ids.emails.push(v);
+        }
+    }
+
+    /// An address, or a part of one (a street line, a town).
+    pub fn address(&mut self, value: &str) {
+        let Some(v) = non_empty(value) else { return };
+        if self.ids.address.is_none() {
+            self.ids.address = Some(v);
+        } else {
+            self.addresses.push(v);
+        }
+    }
+
+    pub fn birth_date(&mut self, value: &str) {
+        if let Some(v) = non_empty(value)
+            && self.ids.birth_date.is_none()
+        {
+            self.ids.birth_date = Some(v);
+        }
+    }
+
+    /// A value the policy marks as a direct identifier without saying which kind (a CSV column
+    /// of role `direct-identifier`): an e-mail, a phone number, an ID, else a name, by its shape.
+    pub fn direct_identifier(&mut self, value: &str) {
+        let v = value.trim();
+        if v.contains('@') {
+            self.email(v);
+        } else if super::csv::identifier_shaped(v) == Some("a phone number") {
+            self.phone(v);
+        } else if v.chars().any(|c| c.is_ascii_digit() || matches!(c, '０'..='９')) {
+            self.id(v);
+        } else {
+            self.name(v);
+        }
+    }
+
+    /// The record's patient, compiled for searching (the matcher itself is built on first use).
+    pub fn build(&self) -> Patient {
+        Patient::with_addresses(&self.ids, &self.addresses)
     }
 }
 
-/// Free text with the record's own identifiers and every identifier the text redactor finds
-/// replaced; the number of replacements. The one place records call the text redactor, so a
-/// richer text API (hints, policies) is switched on here.
-pub fn redact_free_text(text: &str, known: &KnownIdentifiers) -> (String, usize) {
-    let japanese = crate::text::is_japanese(text);
-    let placeholder = if japanese { "[個人情報]" } else { "[REDACTED]" };
-    let (scrubbed, n_known) = known.scrub(text, placeholder).unwrap_or_else(|| (text.to_string(), 0));
-    let redaction = crate::text::redact(&scrubbed);
-    let n = n_known + redaction.spans.len();
+fn non_empty(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// Katakana, hiragana (either width) and separators only: a name's reading.
+fn is_kana(v: &str) -> bool {
+    v.chars().any(|c| !c.is_whitespace())
+        && v.chars().all(|c| {
+            matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FC}' | '\u{FF66}'..='\u{FF9F}' | '^')
+                || c.is_whitespace()
+        })
+}
+
+/// The text redactor for a records policy: 仮名加工 (identifiers replaced by typed placeholders,
+/// dates, ages and medical content kept), with the patient's own birth date in the text treated
+/// as the birth-date column is (kept, year-month, or replaced when the column keeps only the
+/// year or nothing). Built once per run; cloning it copies a pointer.
+pub fn text_redactor(policy: &Policy) -> Redactor {
+    let birth_date = match policy.birth_date {
+        DateLevel::Keep => DateAction::Keep,
+        DateLevel::YearMonth => DateAction::YearMonth,
+        DateLevel::Year | DateLevel::Remove => DateAction::Remove,
+    };
+    Redactor::builder()
+        .policy(TextPolicy::Pseudonymized)
+        .birth_date(birth_date)
+        .build()
+        .unwrap_or_else(|_| unreachable!("placeholders with no shift need no key"))
+}
+
+/// The run's text redactor with one record's patient: what a message or document's text fields
+/// are redacted with.
+pub struct RecordText {
+    pub redactor: Redactor,
+    pub patient: Patient,
+}
+
+impl RecordText {
+    pub fn redact(&self, text: &str) -> (String, usize) {
+        redact_free_text(text, &self.redactor, &self.patient)
+    }
+}
+
+/// Free text with the record's own identifiers (`patient`) and every identifier the text
+/// redactor finds replaced; the number of replacements. The one place records call the text
+/// redactor.
+pub fn redact_free_text(text: &str, redactor: &Redactor, patient: &Patient) -> (String, usize) {
+    let redaction = redactor.redact_for(text, patient);
+    let n = redaction.spans.iter().filter(|s| s.action != TextAction::Kept).count();
     (redaction.text, n)
 }
 
@@ -156,20 +248,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_in_japanese_and_western_forms() {
-        assert_eq!(parse_date("1980/1/2"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("1980-01-02"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("19800102"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("198001021230"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("1980年1月2日"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("昭和55年1月2日"), Some((1980, 1, 2)));
-        assert_eq!(parse_date("令和元年5月1日"), Some((2019, 5, 1)));
-        assert_eq!(parse_date("H2.03.04"), Some((1990, 3, 4)));
-        assert_eq!(parse_date("不明"), None);
-        assert_eq!(parse_date("1980/13/02"), None);
+    fn dates_are_coarsened_or_removed_when_unreadable() {
         assert_eq!(transform_date("昭和55年1月2日", Action::YearMonth).as_deref(), Some("1980-01"));
         assert_eq!(transform_date("1980/1/2", Action::Year).as_deref(), Some("1980"));
+        assert_eq!(transform_date("H2.03.04", Action::YearMonth).as_deref(), Some("1990-03"));
         assert_eq!(transform_date("unknown", Action::Year), None);
+        assert_eq!(transform_date("1980/02/30", Action::YearMonth), None, "not a calendar day");
+        assert_eq!(transform_date("1980/02/30", Action::Keep).as_deref(), Some("1980/02/30"));
     }
 
     #[test]
@@ -189,11 +274,52 @@ mod tests {
     }
 
     #[test]
-    fn free_text_loses_the_records_own_name_and_shaped_identifiers() {
+    fn free_text_loses_the_records_own_identifiers_in_every_spelling() {
         let mut hints = RecordHints::default();
-        hints.add_name("内閣 花子");
-        let (out, n) = redact_free_text("内閣花子さん、電話 090-1234-5678 に連絡。花子さんは元気。", &hints.build());
-        assert!(!out.contains("花子") && !out.contains("090-1234-5678"), "{out}");
-        assert!(n >= 2);
+        hints.patient_id("A-0012");
+        hints.direct_identifier("内閣 花子");
+        hints.direct_identifier("ナイカク ハナコ");
+        hints.direct_identifier("03-3581-0101");
+        hints.birth_date("1980/01/02");
+        let redactor = text_redactor(&Policy::default());
+        let note = "ﾅｲｶｸ ﾊﾅｺ（内閣花子）さん、電話 0335810101、A0012。昭和55年1月2日生。2024年3月5日入院、45歳。";
+        let (out, n) = redact_free_text(note, &redactor, &hints.build());
+        for gone in ["ﾅｲｶｸ", "花子", "0335810101", "A0012"] {
+            assert!(!out.contains(gone), "{gone}: {out}");
+        }
+        assert!(
+            out.contains("昭和55年1月2日生") && out.contains("2024年3月5日入院、45歳"),
+            "仮名加工 keeps dates: {out}"
+        );
+        assert_eq!(n, 4, "kept dates and ages are not counted: {out}");
+    }
+
+    #[test]
+    fn the_birth_date_in_text_follows_the_birth_date_column() {
+        let mut hints = RecordHints::default();
+        hints.birth_date("19800102");
+        let patient = hints.build();
+        let note = "生年月日 S55.1.2、受診 2024/03/05";
+        let policy = |level: &str| -> Policy {
+            serde_json::from_str(&format!(r#"{{"birth_date":"{level}"}}"#)).expect("a policy")
+        };
+        let out = |level: &str| redact_free_text(note, &text_redactor(&policy(level)), &patient).0;
+        assert_eq!(out("keep"), note);
+        assert_eq!(out("year-month"), "生年月日 S55.1、受診 2024/03/05");
+        assert_eq!(out("year"), "生年月日 [日付]、受診 2024/03/05");
+        assert_eq!(out("remove"), "生年月日 [日付]、受診 2024/03/05");
+    }
+
+    #[test]
+    fn direct_identifiers_are_sorted_by_shape() {
+        let mut h = RecordHints::default();
+        for v in ["山田 太郎", "やまだ たろう", "taro@example.jp", "090-1234-5678", "保険 12345678", "", "Yamada Taro"]
+        {
+            h.direct_identifier(v);
+        }
+        assert_eq!(h.ids.name.as_deref(), Some("山田 太郎"));
+        assert_eq!(h.ids.kana.as_deref(), Some("やまだ たろう"));
+        assert_eq!(h.ids.other_names, ["Yamada Taro"]);
+        assert_eq!((h.ids.emails.len(), h.ids.phones.len(), h.ids.ids.len()), (1, 1, 1));
     }
 }

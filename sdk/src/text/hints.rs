@@ -110,6 +110,12 @@ impl Patient {
 
     /// Compiles the patient's identifiers into one matcher of all their variants.
     pub fn new(ids: &PatientIdentifiers) -> Patient {
+        Patient::with_addresses(ids, &[])
+    }
+
+    /// [`Patient::new`], plus more addresses (or parts of one: a street line, a town) searched
+    /// in the same spellings: a record (HL7 PID-11 and NK1-4, FHIR `address`) may hold several.
+    pub(crate) fn with_addresses(ids: &PatientIdentifiers, more_addresses: &[String]) -> Patient {
         let mut set = IdentifierSet::default();
         let split = |n: &str| -> Vec<String> {
             n.split(['^', ' ', '\u{3000}', ',']).map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
@@ -146,7 +152,7 @@ impl Patient {
                 set.add_tagged(&v, 4, HintKind::Id as u32);
             }
         }
-        if let Some(addr) = &ids.address {
+        for addr in ids.address.iter().chain(more_addresses) {
             for v in address_variants(addr) {
                 set.add_tagged(&v, 6, HintKind::Address as u32);
             }
@@ -282,25 +288,16 @@ pub(crate) fn half_width_katakana(s: &str) -> String {
     out
 }
 
-/// A birth date in the spellings of notes, from any of the forms a record uses.
+/// A birth date in the spellings of notes, from any of the forms a record uses: read as a field
+/// by [`crate::date_forms::parse_date_value`] (as records read the birth-date column itself),
+/// else as a written date (`March 15, 1970`, `3/15/1970`).
 fn birth_date_variants(dob: &str) -> Vec<String> {
-    let Some(d) = super::written_date::WrittenDate::parse(dob.trim()) else {
-        let digits: String = dob.chars().filter(char::is_ascii_digit).collect();
-        return match digits.len() {
-            8 => {
-                super::written_date::WrittenDate::parse(&format!("{}/{}/{}", &digits[..4], &digits[4..6], &digits[6..]))
-                    .map(|d| date_spellings(&d))
-                    .unwrap_or_default()
-            }
-            _ => Vec::new(),
-        };
+    let field = crate::date_forms::parse_date_value(dob).and_then(|d| Some((d.year, d.month, d.day?)));
+    let written = || {
+        let d = super::written_date::WrittenDate::parse(dob.trim())?;
+        Some((d.year?, d.month?, d.day?))
     };
-    date_spellings(&d)
-}
-
-fn date_spellings(d: &super::written_date::WrittenDate) -> Vec<String> {
-    let (Some(y), Some(day)) = (d.year, d.day) else { return Vec::new() };
-    let Some(m) = d.month else { return Vec::new() };
+    let Some((y, m, day)) = field.or_else(written) else { return Vec::new() };
     let mut out = vec![format!("{y:04}{m:02}{day:02}")];
     for sep in ["/", "-", "."] {
         out.push(format!("{y}{sep}{m:02}{sep}{day:02}"));
@@ -329,28 +326,18 @@ fn date_spellings(d: &super::written_date::WrittenDate) -> Vec<String> {
         out.push(format!("{day} {month} {y}"));
     }
     out.push(format!("{day:02}{}{y}", name[..3].to_ascii_uppercase()));
-    if let Some((era, letter, ey)) = era_of(y, m, day) {
+    if let Some((e, ey)) = crate::date_forms::era_of(y, m, day) {
+        let era = &crate::date_forms::ERAS[e];
         let ey_k = if ey == 1 { "元".to_string() } else { ey.to_string() };
-        out.push(format!("{era}{ey_k}年{m}月{day}日"));
-        out.push(format!("{era}{ey}年{m}月{day}日"));
-        out.push(format!("{era}{ey}年{m:02}月{day:02}日"));
+        out.push(format!("{}{ey_k}年{m}月{day}日", era.name));
+        out.push(format!("{}{ey}年{m}月{day}日", era.name));
+        out.push(format!("{}{ey}年{m:02}月{day:02}日", era.name));
         for sep in [".", "/", "-"] {
-            out.push(format!("{letter}{ey}{sep}{m}{sep}{day}"));
-            out.push(format!("{letter}{ey:02}{sep}{m:02}{sep}{day:02}"));
+            out.push(format!("{}{ey}{sep}{m}{sep}{day}", era.letter));
+            out.push(format!("{}{ey:02}{sep}{m:02}{sep}{day:02}", era.letter));
         }
     }
     out
-}
-
-fn era_of(y: i32, m: u8, d: u8) -> Option<(&'static str, char, i32)> {
-    let eras = [
-        ("令和", 'R', (2019, 5, 1)),
-        ("平成", 'H', (1989, 1, 8)),
-        ("昭和", 'S', (1926, 12, 25)),
-        ("大正", 'T', (1912, 7, 30)),
-        ("明治", 'M', (1868, 1, 25)),
-    ];
-    eras.iter().find(|(_, _, start)| (y, m, d) >= *start).map(|(n, l, (sy, _, _))| (*n, *l, y - sy + 1))
 }
 
 fn phone_variants(phone: &str) -> Vec<String> {

@@ -178,6 +178,12 @@ pub fn find(text: &str) -> Vec<Span> {
     find_for(text, None)
 }
 
+/// [`find`], plus every occurrence of `patient`'s own identifiers in every spelling (the
+/// record's hints: DICOM cleaning uses it for cleaned text).
+pub fn find_with_patient(text: &str, patient: &Patient) -> Vec<Span> {
+    find_for(text, Some(patient))
+}
+
 /// [`find`], plus every occurrence of the patient's own identifiers, which win ties.
 pub(crate) fn find_for(text: &str, patient: Option<&Patient>) -> Vec<Span> {
     let folded = fold(text);

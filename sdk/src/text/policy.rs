@@ -213,6 +213,7 @@ impl std::str::FromStr for PhiKind {
 pub struct RedactorBuilder {
     policy: Policy,
     dates: Option<DateAction>,
+    birth_date: Option<DateAction>,
     ages: Option<AgeAction>,
     keep_facilities: bool,
     language: Language,
@@ -231,6 +232,14 @@ impl RedactorBuilder {
     /// Overrides the policy's date handling.
     pub fn dates(mut self, action: DateAction) -> Self {
         self.dates = Some(action);
+        self
+    }
+
+    /// Overrides what happens to the patient's own birth date, found through the hints (by
+    /// default it follows the policy: kept by 仮名加工, year-month by 匿名加工). Records use it to
+    /// treat the birth date in notes as their birth-date column.
+    pub fn birth_date(mut self, action: DateAction) -> Self {
+        self.birth_date = Some(action);
         self
     }
 
@@ -291,7 +300,7 @@ impl RedactorBuilder {
             (Policy::Anonymized, Some(_)) => DateAction::Shift,
             (Policy::Anonymized, None) => DateAction::YearMonth,
         });
-        if dates == DateAction::Shift && self.key.is_none() {
+        if (dates == DateAction::Shift || self.birth_date == Some(DateAction::Shift)) && self.key.is_none() {
             return Err(TextPolicyError::ShiftWithoutKey);
         }
         let ages = self.ages.unwrap_or(match self.policy {
@@ -304,6 +313,7 @@ impl RedactorBuilder {
             inner: Arc::new(Settings {
                 policy: self.policy,
                 dates,
+                birth_date: self.birth_date,
                 ages,
                 keep_facilities: self.keep_facilities,
                 language: self.language,
@@ -320,6 +330,7 @@ impl RedactorBuilder {
 struct Settings {
     policy: Policy,
     dates: DateAction,
+    birth_date: Option<DateAction>,
     ages: AgeAction,
     keep_facilities: bool,
     language: Language,
@@ -430,7 +441,16 @@ impl Redactor {
 
     fn treatment(&self, kind: PhiKind, rule: &str) -> Treatment {
         let s = &self.inner;
+        let date_treatment = |action: DateAction| match action {
+            DateAction::Keep => Treatment::Keep,
+            DateAction::Remove => Treatment::Replace,
+            DateAction::Shift => Treatment::Shift,
+            DateAction::YearMonth => Treatment::YearMonth,
+        };
         match kind {
+            PhiKind::Date if rule == "hint-birth-date" && s.birth_date.is_some() => {
+                date_treatment(s.birth_date.unwrap_or(s.dates))
+            }
             // The birth date follows the DICOM presets: kept by 仮名加工, year-month by 匿名加工
             // (a shifted birth date would still pin the age at every visit to the week).
             PhiKind::Date
@@ -438,12 +458,7 @@ impl Redactor {
             {
                 Treatment::YearMonth
             }
-            PhiKind::Date => match s.dates {
-                DateAction::Keep => Treatment::Keep,
-                DateAction::Remove => Treatment::Replace,
-                DateAction::Shift => Treatment::Shift,
-                DateAction::YearMonth => Treatment::YearMonth,
-            },
+            PhiKind::Date => date_treatment(s.dates),
             PhiKind::Age => match s.ages {
                 AgeAction::Keep => Treatment::Keep,
                 AgeAction::Remove => Treatment::Replace,

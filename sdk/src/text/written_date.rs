@@ -6,20 +6,13 @@
 //! (era, year, month, day, month name) that remember their width and style; the new value is
 //! written into the same template. Forms that cannot be read as a calendar date give `None`,
 //! and the caller replaces them with a placeholder instead.
+//!
+//! A span of a note is one date among words, so it is tokenised here; the era table and the
+//! calendar check are [`crate::date_forms`]'s, the same ones records use for whole fields.
 
 use time::{Date, Duration, Month};
 
-/// A first day (Gregorian year, month, day).
-type Ymd = (i32, u8, u8);
-
-/// Japanese eras: name, ligature, letter, first day.
-const ERAS: [(&str, char, char, Ymd); 5] = [
-    ("令和", '㋿', 'R', (2019, 5, 1)),
-    ("平成", '㍻', 'H', (1989, 1, 8)),
-    ("昭和", '㍼', 'S', (1926, 12, 25)),
-    ("大正", '㍽', 'T', (1912, 7, 30)),
-    ("明治", '㍾', 'M', (1868, 1, 25)),
-];
+use crate::date_forms::{ERAS, era_of, is_calendar_date};
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -137,13 +130,13 @@ impl WrittenDate {
                         .take(2)
                         .filter_map(|r| if let Raw::Other(c) = r { Some(*c) } else { None })
                         .collect();
-                    if let Some(e) = ERAS.iter().position(|(name, _, _, _)| two == *name) {
+                    if let Some(e) = ERAS.iter().position(|e| two == e.name) {
                         era = Some(e);
                         toks.push(Tok::Era(EraForm::Kanji));
                         i += 2;
                         continue;
                     }
-                    if let Some(e) = ERAS.iter().position(|(_, lig, _, _)| lig == c) {
+                    if let Some(e) = ERAS.iter().position(|e| e.ligature == *c) {
                         era = Some(e);
                         toks.push(Tok::Era(EraForm::Ligature));
                     } else {
@@ -157,7 +150,7 @@ impl WrittenDate {
                 }
                 Raw::Other(c) => toks.push(Tok::Lit(c.to_string())),
                 Raw::Word(w) if era.is_none() && nums_seen == 0 && w.len() == 1 && !english => {
-                    let e = ERAS.iter().position(|(_, _, l, _)| w.eq_ignore_ascii_case(&l.to_string()))?;
+                    let e = ERAS.iter().position(|e| w.eq_ignore_ascii_case(&e.letter.to_string()))?;
                     era = Some(e);
                     toks.push(Tok::Era(EraForm::Letter));
                 }
@@ -236,16 +229,17 @@ impl WrittenDate {
             }
         }
         if let (Some(e), Some(y)) = (era, year) {
-            year = Some(ERAS[e].3.0 + y - 1);
+            year = Some(ERAS[e].gregorian_year(y));
         } else if era.is_some() {
             return None;
         }
         if month.is_some_and(|m| !(1..=12).contains(&m)) || (month.is_none() && (year.is_none() || day.is_some())) {
             return None;
         }
-        if let (Some(d), Some(m)) = (day, month) {
-            let y = year.unwrap_or(2000);
-            Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()?;
+        if let (Some(d), Some(m)) = (day, month)
+            && !is_calendar_date(year.unwrap_or(2000), m, d)
+        {
+            return None;
         }
         Some(WrittenDate { toks, year, month, day, wide })
     }
@@ -283,13 +277,7 @@ impl WrittenDate {
     }
 
     fn render(&self, year: Option<i32>, month: u8, day: Option<u8>, drop_day: bool) -> String {
-        let era = year.and_then(|y| {
-            let date = Date::from_calendar_date(y, Month::try_from(month).ok()?, day.unwrap_or(1)).ok()?;
-            ERAS.iter().position(|(_, _, _, (sy, sm, sd))| {
-                Date::from_calendar_date(*sy, Month::try_from(*sm).ok().unwrap_or(Month::January), *sd)
-                    .is_ok_and(|start| date >= start)
-            })
-        });
+        let era = year.and_then(|y| era_of(y, month, day.unwrap_or(1))).map(|(e, _)| e);
         let mut toks: Vec<&Tok> = self.toks.iter().collect();
         if drop_day {
             toks = without_day(&self.toks);
@@ -299,7 +287,8 @@ impl WrittenDate {
             match t {
                 Tok::Lit(s) => out.push_str(s),
                 Tok::Era(form) => {
-                    let (name, lig, letter, _) = ERAS[era.unwrap_or(ERAS.len() - 1)];
+                    let e = &ERAS[era.unwrap_or(ERAS.len() - 1)];
+                    let (name, lig, letter) = (e.name, e.ligature, e.letter);
                     match form {
                         EraForm::Kanji => out.push_str(name),
                         EraForm::Ligature => out.push(lig),
@@ -307,7 +296,7 @@ impl WrittenDate {
                     }
                 }
                 Tok::EraYear(gan) => {
-                    let y = year.unwrap_or(1) - era.map_or(1868, |e| ERAS[e].3.0) + 1;
+                    let y = year.unwrap_or(1) - era.map_or(1868, |e| ERAS[e].start.0) + 1;
                     if *gan && y == 1 { out.push('元') } else { self.num(&mut out, y as u32, false) }
                 }
                 Tok::Year(4) => self.num(&mut out, year.unwrap_or(0).max(0) as u32, false),
