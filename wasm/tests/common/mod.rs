@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
-pub mod records;
 pub mod anonymize;
+pub mod linkage;
+pub mod records;
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
