@@ -188,8 +188,11 @@ fn columns(with_join: bool) -> Vec<String> {
 /// Makes linkage tokens for an array of register rows: the rows `kakou link tokens` writes
 /// (record id, key fingerprint, ID1/ID2/ID4, blocking signatures, keyed Bloom filters; never a
 /// name, reading, date or number), as objects keyed by the token file's column names.
-#[wasm_bindgen(js_name = linkageTokens)]
-pub fn linkage_tokens(records: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = linkageTokens, unchecked_return_type = "LinkageTokensResult")]
+pub fn linkage_tokens(
+    #[wasm_bindgen(unchecked_param_type = "LinkagePerson[]")] records: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LinkageOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
     let options: LinkageOptions = read(&options, "invalid-options", "options")?;
     let key =
         LinkageKey::from_hex(&options.key).map_err(|e| Failure::new("invalid-key", format!("linkage key: {e}")))?;
