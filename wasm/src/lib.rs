@@ -20,6 +20,9 @@
 //! `RecordsCsvPseudonymizer` (streaming), `pseudonymizeFhir`, `pseudonymizeHl7`, `sealMapping`,
 //! `openMapping` — see [`records`].
 //!
+//! Linkage tokens (名寄せ): `linkageTokens`, `generateLinkageKey`, `linkageKeyFingerprint` — see
+//! [`linkage`].
+//!
 //! Errors are thrown as JS `Error`s named `KakouError` with a stable `code` (`not-dicom`,
 //! `parse-error`, `invalid-key`, `policy-error`, …) and, for per-file errors, `file`.
 //! Without the `jpeg2000` feature (it does not link on wasm32), JPEG 2000 pixel data cannot be
@@ -28,6 +31,7 @@
 mod anonymize;
 mod deface;
 mod error;
+pub mod linkage;
 mod options;
 pub mod records;
 mod text;
@@ -43,6 +47,7 @@ use wasm_bindgen::prelude::*;
 pub use anonymize::{anonymize_table, assess_risk};
 pub use deface::deface_series;
 pub use error::Failure;
+pub use linkage::{generate_linkage_key, linkage_key_fingerprint, linkage_tokens};
 pub use options::Options;
 pub use text::{TextRedactor, redact_text};
 pub use types::{

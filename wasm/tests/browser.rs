@@ -8,6 +8,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 kakou_wasm_tests!();
 kakou_records_wasm_tests!();
 kakou_anonymize_tests!();
+kakou_linkage_tests!();
 
 /// This file really runs in a browser page (where keys come from `crypto.getRandomValues`).
 #[wasm_bindgen_test]

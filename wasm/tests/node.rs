@@ -6,6 +6,7 @@ mod common;
 kakou_wasm_tests!();
 kakou_records_wasm_tests!();
 kakou_anonymize_tests!();
+kakou_linkage_tests!();
 
 /// This file really runs in Node (no DOM).
 #[wasm_bindgen_test::wasm_bindgen_test]

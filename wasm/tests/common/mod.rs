@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod anonymize;
+pub mod linkage;
 pub mod records;
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
