@@ -307,20 +307,7 @@ fn birth_date_variants(dob: &str) -> Vec<String> {
     out.push(format!("{y}年{m:02}月{day:02}日"));
     out.push(format!("{m}/{day}/{y}"));
     out.push(format!("{m:02}/{day:02}/{y}"));
-    let name = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ][usize::from(m.clamp(1, 12)) - 1];
+    let name = super::written_date::MONTHS[usize::from(m.clamp(1, 12)) - 1];
     for month in [name, &name[..3]] {
         out.push(format!("{month} {day}, {y}"));
         out.push(format!("{day} {month} {y}"));

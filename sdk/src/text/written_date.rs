@@ -14,7 +14,8 @@ use time::{Date, Duration, Month};
 
 use crate::date_forms::{ERAS, era_of, is_calendar_date};
 
-const MONTHS: [&str; 12] = [
+/// English month names, January first (also used by the patient hints' date spellings).
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
