@@ -299,50 +299,14 @@ impl Date {
     }
 }
 
-/// Era names and the Western year of their first year (元年).
-const ERAS: &[(&str, u32)] = &[
-    ("令和", 2019),
-    ("平成", 1989),
-    ("昭和", 1926),
-    ("大正", 1912),
-    ("明治", 1868),
-    ("R", 2019),
-    ("H", 1989),
-    ("S", 1926),
-    ("T", 1912),
-    ("M", 1868),
-];
-
 /// Parses a date: ISO (`1975-02-19`), slashes or dots (`1975/2/19`), `19750219`, `1975年2月19日`,
-/// and 和暦 (`昭和50年2月19日`, `S50.2.19`, `H元/1/8`, ㍼ and other era ligatures). Invalid
-/// calendar dates give `None`.
+/// and 和暦 (`昭和50年2月19日`, `S50.2.19`, `H元/1/8`, ㍼ and other era ligatures), through the
+/// SDK's one reader of date values ([`crate::date_forms::parse_date_value`]) after NFKC and
+/// width folding. A value without a day, or not a calendar date, gives `None`.
 pub fn date(value: &str) -> Option<Date> {
     let t: String = text(value).chars().filter(|c| !c.is_whitespace()).collect();
-    let (base, rest) = match ERAS.iter().find(|(era, _)| t.starts_with(era)) {
-        Some((era, start)) => (Some(*start), &t[era.len()..]),
-        None => (None, t.as_str()),
-    };
-    let rest = rest.strip_suffix('日').unwrap_or(rest);
-    let numbers: Vec<&str> = rest.split(['-', '/', '.', '年', '月']).collect();
-    let parse = |s: &str| -> Option<u32> {
-        if s == "元" {
-            return Some(1);
-        }
-        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
-    };
-    let (y, m, d) = match (base, numbers.as_slice()) {
-        (None, [compact]) if compact.len() == 8 && compact.bytes().all(|b| b.is_ascii_digit()) => {
-            (compact[..4].parse().ok()?, compact[4..6].parse().ok()?, compact[6..].parse().ok()?)
-        }
-        (_, [y, m, d]) => (parse(y)?, parse(m)?, parse(d)?),
-        _ => return None,
-    };
-    match base {
-        Some(start) if (1..=99).contains(&y) => Date::new(start + y - 1, m, d),
-        Some(_) => None,
-        None if numbers.len() == 3 && numbers[0].len() != 4 => None,
-        None => Date::new(y, m, d),
-    }
+    let v = crate::date_forms::parse_date_value(&t)?;
+    Date::new(u32::try_from(v.year).ok()?, u32::from(v.month), u32::from(v.day?))
 }
 
 /// Sex, from the codings registers use.
