@@ -144,3 +144,26 @@ pub fn dciodvfy_errors(path: &Path) -> Vec<String> {
     errors.sort();
     errors
 }
+
+/// Scores predicted spans against gold notes with the independent `../shared/eval/text/score.py`
+/// (both JSON lines, one note per line); returns its character-level (recall, precision).
+pub fn score_text_spans(gold: &str, pred: &str) -> (f64, f64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (g, p) = (dir.path().join("gold.jsonl"), dir.path().join("pred.jsonl"));
+    std::fs::write(&g, gold).expect("write");
+    std::fs::write(&p, pred).expect("write");
+    let out = Command::new("python3")
+        .arg(shared_dir().join("eval/text/score.py"))
+        .args([&g, &p])
+        .output()
+        .expect("score.py runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default().to_string();
+    let field = |name: &str| {
+        last.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {name} in score.py output: {last}"))
+    };
+    (field("recall_chars"), field("precision_chars"))
+}

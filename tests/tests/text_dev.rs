@@ -1,13 +1,10 @@
 //! Free-text redaction on the annotated dev notes, judged by ../shared/eval/text/score.py.
 //! A floor, not a target: the held-out set has other templates (docs/text.md).
 
-use std::process::Command;
-
 use kakou_tests::shared_dir;
 
 fn score(lang: &str) -> (f64, f64) {
     let gold_all = std::fs::read_to_string(shared_dir().join("data/text-dev/notes.jsonl")).expect("dev notes");
-    let dir = tempfile::tempdir().expect("tmp");
     let (mut gold, mut pred) = (String::new(), String::new());
     for line in gold_all.lines().filter(|l| !l.trim().is_empty()) {
         let note: serde_json::Value = serde_json::from_str(line).expect("gold JSON");
@@ -24,23 +21,7 @@ fn score(lang: &str) -> (f64, f64) {
         pred.push_str(&serde_json::json!({"id": note["id"], "spans": spans}).to_string());
         pred.push('\n');
     }
-    let (g, p) = (dir.path().join("gold.jsonl"), dir.path().join("pred.jsonl"));
-    std::fs::write(&g, gold).expect("write");
-    std::fs::write(&p, pred).expect("write");
-    let out = Command::new("python3")
-        .arg(shared_dir().join("eval/text/score.py"))
-        .args([&g, &p])
-        .output()
-        .expect("score.py runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default().to_string();
-    let field = |name: &str| {
-        last.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("no {name} in score.py output: {last}"))
-    };
-    (field("recall_chars"), field("precision_chars"))
+    kakou_tests::score_text_spans(&gold, &pred)
 }
 
 #[test]

@@ -3,15 +3,11 @@
 //! ../shared/eval/text/score.py. A floor, not a target.
 
 use std::path::Path;
-use std::process::Command;
-
-use kakou_tests::shared_dir;
 
 /// (recall, precision) in characters for the notes of `lang` whose id starts with `prefix`.
 fn score(lang: &str, prefix: &str) -> (f64, f64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/text-heldout/notes.jsonl");
     let gold_all = std::fs::read_to_string(&path).expect("held-out notes");
-    let dir = tempfile::tempdir().expect("tmp");
     let (mut gold, mut pred) = (String::new(), String::new());
     for line in gold_all.lines().filter(|l| !l.trim().is_empty()) {
         let note: serde_json::Value = serde_json::from_str(line).expect("gold JSON");
@@ -30,23 +26,7 @@ fn score(lang: &str, prefix: &str) -> (f64, f64) {
         pred.push('\n');
     }
     assert!(!gold.is_empty(), "no {lang} notes with prefix {prefix}");
-    let (g, p) = (dir.path().join("gold.jsonl"), dir.path().join("pred.jsonl"));
-    std::fs::write(&g, gold).expect("write");
-    std::fs::write(&p, pred).expect("write");
-    let out = Command::new("python3")
-        .arg(shared_dir().join("eval/text/score.py"))
-        .args([&g, &p])
-        .output()
-        .expect("score.py runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default().to_string();
-    let field = |name: &str| {
-        last.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("no {name} in score.py output: {last}"))
-    };
-    (field("recall_chars"), field("precision_chars"))
+    kakou_tests::score_text_spans(&gold, &pred)
 }
 
 #[test]
