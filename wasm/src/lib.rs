@@ -32,6 +32,7 @@ mod anonymize;
 mod deface;
 mod error;
 pub mod linkage;
+pub mod package;
 mod options;
 pub mod records;
 mod text;

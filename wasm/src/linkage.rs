@@ -64,7 +64,7 @@ export interface LinkageTokensResult {
 /// A register row as JS passes it: the CLI mapping's field names.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Record {
+pub(crate) struct Record {
     #[serde(default)]
     record_id: Option<String>,
     #[serde(default)]
@@ -105,7 +105,7 @@ fn cell(v: Option<String>) -> Option<String> {
 }
 
 impl Record {
-    fn into_parts(self) -> (Option<String>, Person) {
+    pub(crate) fn into_parts(self) -> (Option<String>, Person) {
         let person = Person {
             name: cell(self.name),
             family_name: cell(self.family_name),
@@ -176,7 +176,7 @@ fn salt(text: Option<&str>) -> Result<NameSalt, Failure> {
 
 /// The token-file columns of the CLI: source, record_id, key, id1, id2, id4, blocks, clk_*,
 /// then join_id1, join_id4 when a join key is given.
-fn columns(with_join: bool) -> Vec<String> {
+pub(crate) fn columns(with_join: bool) -> Vec<String> {
     let mut head: Vec<String> = vec!["source".into(), "record_id".into(), "key".into()];
     head.extend(Tokens::columns());
     if with_join {
