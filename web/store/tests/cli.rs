@@ -37,7 +37,11 @@ async fn init_admin_verify_tamper_and_export() {
     let link = out.lines().find(|l| l.starts_with("http://localhost:3000/setup?token=")).expect(&out);
     assert_eq!(link.len() - "http://localhost:3000/setup?token=".len(), 64);
 
-    let o = cli(dir, &["create-admin", "--email", "second@example.org", "--org", "Example Creator", "--password-stdin"], Some("a long enough passphrase\n"));
+    let o = cli(
+        dir,
+        &["create-admin", "--email", "second@example.org", "--org", "Example Creator", "--password-stdin"],
+        Some("a long enough passphrase\n"),
+    );
     assert!(o.status.success(), "{o:?}");
 
     let o = cli(dir, &["audit-verify"], None);
@@ -46,8 +50,13 @@ async fn init_admin_verify_tamper_and_export() {
 
     // tamper with the database directly
     let db = format!("sqlite://{}/kakou.db", dir.display());
-    let store = kakou_store::Store::open(&db, kakou_store::StoreConfig::new(dir.join("objects").display().to_string())).await.unwrap();
-    sqlx::query("UPDATE audit_log SET detail = '{\"role\":\"uploader\"}' WHERE seq = 2").execute(store.pool()).await.unwrap();
+    let store = kakou_store::Store::open(&db, kakou_store::StoreConfig::new(dir.join("objects").display().to_string()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET detail = '{\"role\":\"uploader\"}' WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
     store.close().await;
     let o = cli(dir, &["audit-verify"], None);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
@@ -55,7 +64,10 @@ async fn init_admin_verify_tamper_and_export() {
 
     let o = cli(dir, &["provisions-export", "--format", "csv"], None);
     assert!(o.status.success(), "{o:?}");
-    assert!(stdout(&o).starts_with("id,provided,org_id,uploader_id,items,files,records,excluded_opt_out,quarantined,sha256"));
+    assert!(
+        stdout(&o)
+            .starts_with("id,provided,org_id,uploader_id,items,files,records,excluded_opt_out,quarantined,sha256")
+    );
 
     let o = cli(dir, &["--help"], None);
     assert!(stdout(&o).contains("create-admin") && stdout(&o).contains("A first run"), "{}", stdout(&o));
