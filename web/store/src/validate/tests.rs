@@ -272,3 +272,23 @@ fn corpus_files_pass_after_deidentification_and_fail_before() {
     assert!(raw_accepted.is_empty(), "originals with an identity accepted: {raw_accepted:#?}");
     assert!(raw_failed * 10 >= tried * 9, "{raw_failed}/{tried}");
 }
+
+/// The synthetic hospital and municipality exports of ../shared/data/linkage-dev (names, kana,
+/// birth dates, addresses, insurance numbers): rejected raw, accepted after the SDK's records
+/// pseudonymization with its default (仮名加工) policy.
+#[test]
+fn records_pseudonymized_by_the_sdk_pass_and_raw_exports_fail() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/linkage-dev");
+    let key = kakou_sdk::ProjectKey::from_bytes([7; 32]);
+    let policy = kakou_sdk::records::policy::Policy::default();
+    for name in ["hosp_a.csv", "hosp_b.csv", "muni_c.csv"] {
+        let raw = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let r = check(build_package(ORG, "jp-pseudonymized", &[(name, PackageFileKind::Csv, raw.clone())], |_| {}));
+        assert!(!r.accepted(), "{name} raw accepted");
+        let (out, _) = kakou_sdk::records::pseudonymize_csv(&key, &policy, name, &raw, false).unwrap();
+        let r = check(build_package(ORG, "jp-pseudonymized", &[(name, PackageFileKind::Csv, out.clone())], |_| {}));
+        let k = kinds(&r);
+        let first_lines: Vec<&str> = std::str::from_utf8(&out).unwrap_or("").lines().take(3).collect();
+        assert!(r.accepted(), "{name}: {} problems, first {:?}\n{first_lines:#?}", k.len(), &k[..k.len().min(8)]);
+    }
+}
