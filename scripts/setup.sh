@@ -4,7 +4,8 @@
 #
 #   - Debian packages: rustc-web/cargo-web/rust-web-src (Rust 1.96 + std source, for the wasm build
 #     with -Zbuild-std, see docs/toolchain.md), lld-19 (wasm-ld), chromium + chromium-driver (browser
-#     tests), dcmtk (dcmdump), dicom3tools (dciodvfy), libgdcm-tools (gdcmanon, the benchmark peer).
+#     tests), dcmtk (dcmdump), dicom3tools (dciodvfy), libgdcm-tools (gdcmanon, the benchmark peer),
+#     postgresql (kakou-store tests against PostgreSQL, scripts/pg-test.sh).
 #   - cargo: wasm-bindgen-cli at the exact version the wasm crate pins, wasm-pack.
 #   - npm (under tools/node): binaryen's wasm-opt (Debian's 108 breaks wasm-bindgen output).
 #   - the test corpus: real DICOM files from public packages, built by ../shared/eval/dicom.
@@ -18,7 +19,7 @@ source scripts/env.sh
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-apt_pkgs=(rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver dcmtk dicom3tools libgdcm-tools python3-venv)
+apt_pkgs=(rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver dcmtk dicom3tools libgdcm-tools python3-venv postgresql)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,6 +12,7 @@
 //! - [`dates`]: DICOM date/time parsing, per-patient keyed shifting, coarsening.
 //! - [`address`]: coarsening Japanese addresses to prefecture or municipality.
 //! - [`report`]: the processing report types every capability fills in.
+//! - [`package`]: the manifest of an uploaded package, shared by the browser and the server.
 
 pub mod address;
 pub mod anonymize;

@@ -107,7 +107,8 @@ impl Actor {
         Actor { user_id: None, name: format!("system:{name}"), org_id: None, role: Role::Admin }
     }
 
-    pub(crate) fn require(&self, role: Role) -> Result<()> {
+    /// `Forbidden` unless the actor has this role.
+    pub fn require(&self, role: Role) -> Result<()> {
         if self.role == role {
             Ok(())
         } else {

@@ -237,14 +237,9 @@ impl Store {
         }
     }
 
-    /// Appends an event by an actor in the actor's organisation.
-    pub(crate) async fn audit_as(
-        &self,
-        actor: &Actor,
-        action: &str,
-        target: &str,
-        detail: serde_json::Value,
-    ) -> Result<()> {
+    /// Appends an event by an actor in the actor's organisation (for the app's own events:
+    /// page views of data, downloads it serves itself).
+    pub async fn audit_as(&self, actor: &Actor, action: &str, target: &str, detail: serde_json::Value) -> Result<()> {
         let event = AuditEvent {
             actor: actor.name.clone(),
             org_id: actor.org_id,

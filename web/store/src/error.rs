@@ -32,7 +32,7 @@ pub enum StoreError {
     #[error("upload {upload}: SHA-256 is {actual}, the client expected {expected}")]
     HashMismatch { upload: String, expected: String, actual: String },
     #[error("package rejected: {} problem(s), first: {}", .0.problems.len(), .0.problems.first().map(|p| p.to_string()).unwrap_or_default())]
-    PackageRejected(ValidationReport),
+    PackageRejected(Box<ValidationReport>),
     #[error("retention: entries newer than two years ({cutoff_ms} is after {limit_ms}) must be kept")]
     Retention { cutoff_ms: i64, limit_ms: i64 },
     #[error("stored data is corrupt: {0}")]

@@ -294,7 +294,7 @@ impl Store {
                     .collect();
                 self.reject(actor, &upload, serde_json::json!({"problems": report.problems.len(), "first": kinds}))
                     .await?;
-                return Err(StoreError::PackageRejected(report));
+                return Err(StoreError::PackageRejected(Box::new(report)));
             }
         };
         file.seek(SeekFrom::Start(0))?;

@@ -5,7 +5,7 @@ fn event(i: usize) -> AuditEvent {
     AuditEvent {
         actor: format!("user{}@example.org", i % 3),
         org_id: Some((i % 2) as i64 + 1),
-        action: if i % 2 == 0 { "login.success".into() } else { "package.upload".into() },
+        action: if i.is_multiple_of(2) { "login.success".into() } else { "package.upload".into() },
         target: format!("thing:{i}"),
         detail: serde_json::json!({"i": i, "note": "日本語"}),
     }

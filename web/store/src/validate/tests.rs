@@ -210,8 +210,23 @@ fn dicom_needs_the_markers_and_clean_free_text() {
     assert!(matches!(r.problems[0].kind, ProblemKind::Dicom { .. }), "{:?}", kinds(&r));
 }
 
+/// No PatientName and no PatientID, and the markers set.
+fn already_anonymous(bytes: &[u8]) -> bool {
+    let start = if bytes.get(128..132) == Some(b"DICM") { 128 } else { 0 };
+    let Ok(obj) = OpenFileOptions::new()
+        .read_preamble(ReadPreamble::Never)
+        .read_until(tags::PIXEL_DATA)
+        .from_reader(&bytes[start..])
+    else {
+        return false;
+    };
+    let empty = |tag| obj.element(tag).ok().and_then(|e| e.to_str().ok()).is_none_or(|v| v.trim().is_empty());
+    empty(tags::PATIENT_NAME) && empty(tags::PATIENT_ID)
+}
+
 /// Real files of the DICOM corpus (scripts/setup.sh builds it): each one de-identified by
-/// kakou-dicom must pass, each original must fail. Skipped when the corpus is absent.
+/// kakou-dicom must pass, each original with an identity must fail. Skipped when the corpus is
+/// absent. `KAKOU_STORE_CORPUS_FILES` sets how many manifest lines to try (default 80).
 #[test]
 fn corpus_files_pass_after_deidentification_and_fail_before() {
     let corpus = std::env::var("KAKOU_CORPUS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
@@ -227,7 +242,11 @@ fn corpus_files_pass_after_deidentification_and_fail_before() {
     let (mut passed, mut raw_failed, mut tried) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut raw_accepted = Vec::new();
-    for line in list.lines().skip(1).take(80) {
+    for line in list
+        .lines()
+        .skip(1)
+        .take(std::env::var("KAKOU_STORE_CORPUS_FILES").ok().and_then(|n| n.parse().ok()).unwrap_or(80))
+    {
         let path = line.split('\t').next().unwrap();
         let Ok(bytes) = std::fs::read(corpus.join(path)) else { continue };
         let Ok(out) = deid.deidentify(path, &bytes) else { continue }; // quarantined by the SDK
@@ -238,14 +257,38 @@ fn corpus_files_pass_after_deidentification_and_fail_before() {
         } else {
             failures.push(format!("{path}: {:?}", kinds(&r)));
         }
-        let r = check(build_package(ORG, "jp-pseudonymized", &[("f.dcm", PackageFileKind::Dicom, bytes)], |_| {}));
+        let r =
+            check(build_package(ORG, "jp-pseudonymized", &[("f.dcm", PackageFileKind::Dicom, bytes.clone())], |_| {}));
         raw_failed += usize::from(!r.accepted());
-        if r.accepted() {
+        if r.accepted() && !already_anonymous(&bytes) {
             raw_accepted.push(path.to_string());
         }
     }
     eprintln!("corpus: {passed}/{tried} de-identified accepted, {raw_failed}/{tried} originals rejected");
     assert!(tried > 20);
     assert_eq!(passed, tried, "{failures:#?}");
-    assert_eq!(raw_failed, tried, "{raw_accepted:#?}");
+    // an original may pass only when its publisher already removed the identity (the emri_small
+    // family of pydicom-data: empty name and ID, markers set)
+    assert!(raw_accepted.is_empty(), "originals with an identity accepted: {raw_accepted:#?}");
+    assert!(raw_failed * 10 >= tried * 9, "{raw_failed}/{tried}");
+}
+
+/// The synthetic hospital and municipality exports of ../shared/data/linkage-dev (names, kana,
+/// birth dates, addresses, insurance numbers): rejected raw, accepted after the SDK's records
+/// pseudonymization with its default (仮名加工) policy.
+#[test]
+fn records_pseudonymized_by_the_sdk_pass_and_raw_exports_fail() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/linkage-dev");
+    let key = kakou_sdk::ProjectKey::from_bytes([7; 32]);
+    let policy = kakou_sdk::records::policy::Policy::default();
+    for name in ["hosp_a.csv", "hosp_b.csv", "muni_c.csv"] {
+        let raw = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let r = check(build_package(ORG, "jp-pseudonymized", &[(name, PackageFileKind::Csv, raw.clone())], |_| {}));
+        assert!(!r.accepted(), "{name} raw accepted");
+        let (out, _) = kakou_sdk::records::pseudonymize_csv(&key, &policy, name, &raw, false).unwrap();
+        let r = check(build_package(ORG, "jp-pseudonymized", &[(name, PackageFileKind::Csv, out.clone())], |_| {}));
+        let k = kinds(&r);
+        let first_lines: Vec<&str> = std::str::from_utf8(&out).unwrap_or("").lines().take(3).collect();
+        assert!(r.accepted(), "{name}: {} problems, first {:?}\n{first_lines:#?}", k.len(), &k[..k.len().min(8)]);
+    }
 }
