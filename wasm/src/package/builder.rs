@@ -15,7 +15,9 @@ use kakou_sdk::linkage::LinkageKey;
 
 use super::files::{FileKind, sniff};
 use super::roster::roster_tokens;
-use super::manifest::{Counts, Manifest, ManifestFile};
+use kakou_sdk::package::{MANIFEST_FORMAT, PackageCounts, PackageFile, PackageFileKind, PackageManifest};
+
+use super::manifest::{Counts, sha256_hex};
 use super::zip_out::{ZipError, write_zip};
 use super::{PackageError, PackageOptions};
 
@@ -74,6 +76,8 @@ pub struct PackageBuilder {
     linkage_key: Option<LinkageKey>,
     opt_out: BTreeSet<String>,
     entries: Vec<(String, Vec<u8>)>,
+    /// Per entry: its kind and how many records (instances, rows, messages, notes) it holds.
+    entry_facts: Vec<(FileKind, u64)>,
     outcomes: Vec<FileOutcome>,
 }
 
@@ -109,6 +113,7 @@ impl PackageBuilder {
             linkage_key,
             opt_out,
             entries: Vec::new(),
+            entry_facts: Vec::new(),
             outcomes: Vec::new(),
         })
     }
@@ -148,6 +153,11 @@ impl PackageBuilder {
                 let path = format!("{}/{}{suffix}", kind.folder(), safe_path(name));
                 outcome.output = Some(path.clone());
                 outcome.bytes_out = bytes_out.len() as u64;
+                let records = match kind {
+                    FileKind::Table | FileKind::LinkageRoster => data_lines(&bytes_out),
+                    _ => 1,
+                };
+                self.entry_facts.push((kind, records));
                 self.entries.push((path, bytes_out));
             }
             Err(left) => left.apply(&mut outcome),
@@ -253,22 +263,76 @@ impl PackageBuilder {
     }
 
     /// The package (a ZIP with `manifest.json` first) and its manifest.
-    pub fn finish(self, created: &str) -> Result<(Vec<u8>, Manifest), PackageError> {
-        let counts = self.counts();
-        let files = self.entries.iter().map(|(path, bytes)| ManifestFile::of(path, bytes)).collect();
-        let manifest = Manifest {
-            format: Manifest::FORMAT.to_string(),
-            kakou_version: env!("CARGO_PKG_VERSION").to_string(),
-            organisation: self.options.organisation.clone(),
-            created: created.to_string(),
-            preset: self.dicom.policy().preset.name().to_string(),
-            key_fingerprint: self.key.fingerprint(),
-            counts,
-            files,
-        };
+    pub fn finish(self, created: &str) -> Result<(Vec<u8>, PackageManifest), PackageError> {
+        let manifest = self.manifest(created);
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| PackageError::Zip(ZipError(e.to_string())))?;
         let zip = write_zip(&json, &self.entries).map_err(PackageError::Zip)?;
         Ok((zip, manifest))
+    }
+
+    fn manifest(&self, created: &str) -> PackageManifest {
+        let counts = self.counts();
+        let files: Vec<PackageFile> = self
+            .entries
+            .iter()
+            .zip(&self.entry_facts)
+            .map(|((path, bytes), (kind, _))| PackageFile {
+                path: path.clone(),
+                sha256: sha256_hex(bytes),
+                size: bytes.len() as u64,
+                kind: manifest_kind(*kind),
+            })
+            .collect();
+        let mut items: Vec<String> = self.entry_facts.iter().map(|(k, _)| item_name(*k).to_string()).collect();
+        items.sort();
+        items.dedup();
+        let linkage_tokens = files.iter().find(|f| f.kind == PackageFileKind::LinkageTokens).map(|f| f.path.clone());
+        PackageManifest {
+            format: MANIFEST_FORMAT,
+            kakou_version: env!("CARGO_PKG_VERSION").to_string(),
+            org_id: self.options.org_id,
+            created: created.to_string(),
+            policy: self.dicom.policy().preset.name().to_string(),
+            surrogates: false,
+            items,
+            counts: PackageCounts {
+                files: files.len() as u64,
+                records: self.entry_facts.iter().map(|(_, n)| n).sum(),
+                excluded_opt_out: counts.excluded_opt_out + counts.rows_excluded_opt_out,
+                quarantined: counts.quarantined,
+            },
+            files,
+            linkage_tokens,
+        }
+    }
+}
+
+/// Data lines of a CSV the SDK wrote (header excluded; quoted line breaks are rare in its output
+/// and only make the count larger, never hide data).
+fn data_lines(csv: &[u8]) -> u64 {
+    csv.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count().saturating_sub(1) as u64
+}
+
+fn manifest_kind(kind: FileKind) -> PackageFileKind {
+    match kind {
+        FileKind::Dicom => PackageFileKind::Dicom,
+        FileKind::Table | FileKind::Hl7 => PackageFileKind::Csv,
+        FileKind::Fhir => PackageFileKind::Fhir,
+        FileKind::LinkageRoster => PackageFileKind::LinkageTokens,
+        FileKind::Text | FileKind::Other => PackageFileKind::Text,
+    }
+}
+
+/// The provision record's data categories.
+fn item_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Dicom => "dicom",
+        FileKind::Table => "records",
+        FileKind::Fhir => "fhir",
+        FileKind::Hl7 => "ss-mix2",
+        FileKind::Text => "notes",
+        FileKind::LinkageRoster => "linkage-tokens",
+        FileKind::Other => "other",
     }
 }
 
@@ -388,6 +452,7 @@ mod tests {
             key: KEY.into(),
             preset: Some("jp-pseudonymized".into()),
             organisation: "hosp-a".into(),
+            org_id: 3,
             opt_out,
             ..PackageOptions::default()
         };
@@ -471,13 +536,15 @@ mod tests {
         assert_eq!((counts.files, counts.skipped, counts.failed), (2, 2, 0));
         let (zip, manifest) = b.finish("2026-11-21T00:00:00Z").unwrap();
         assert_eq!(manifest.files.len(), 2);
+        assert_eq!(manifest.items, ["dicom", "notes"]);
+        assert_eq!((manifest.counts.files, manifest.counts.records), (2, 2));
         assert_eq!(manifest.files[1].path, "notes/etc/note.txt", "no path escapes the package");
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).unwrap();
         assert_eq!(archive.by_index(0).unwrap().name().unwrap(), "manifest.json");
         for f in &manifest.files {
             let mut bytes = Vec::new();
             archive.by_name(&f.path).unwrap().read_to_end(&mut bytes).unwrap();
-            assert_eq!(super::super::manifest::ManifestFile::of(&f.path, &bytes), *f);
+            assert_eq!((sha256_hex(&bytes), bytes.len() as u64), (f.sha256.clone(), f.size));
         }
         assert!(!entry(&zip, "notes/etc/note.txt").contains("山田"));
     }

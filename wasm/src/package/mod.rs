@@ -4,7 +4,7 @@
 //! is packaged, and the result is one ZIP with a `manifest.json` listing each file's SHA-256.
 //!
 //! ```js
-//! const pkg = new ProviderPackage({ key, preset: "jp-pseudonymized", organisation: "hosp-a",
+//! const pkg = new ProviderPackage({ key, preset: "jp-pseudonymized", organisation: "hosp-a", orgId: 3,
 //!                                   optOut: ["KK…"] });
 //! for (const f of files) outcomes.push(pkg.add(f.webkitRelativePath, new Uint8Array(await f.arrayBuffer())));
 //! const { zip, manifest } = pkg.finish(new Date().toISOString());
@@ -20,7 +20,6 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 pub use builder::{FileOutcome, PackageBuilder, Status};
-pub use manifest::Manifest;
 
 use crate::error::Failure;
 
@@ -42,7 +41,9 @@ pub struct PackageOptions {
     /// Pseudonyms (`KK…`) of the patients who opted out.
     #[serde(default)]
     pub opt_out: Vec<String>,
+    /// The organisation's name (the linkage tokens' source) and its id on the server.
     pub organisation: String,
+    pub org_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
