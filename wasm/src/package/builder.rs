@@ -195,16 +195,28 @@ impl PackageBuilder {
     }
 
     fn add_table(&mut self, name: &str, bytes: &[u8], out: &mut FileOutcome) -> Result<Vec<u8>, Left> {
-        let (csv, output) = records::pseudonymize_csv(&self.key, &self.records_policy, name, bytes, false)
+        let is_opted_out = |cell: &str| self.opt_out.contains(&self.patient_pseudonym(cell));
+        let (input, excluded, bad) =
+            drop_opted_out_rows(bytes, self.records_policy.encoding, !self.opt_out.is_empty(), is_opted_out);
+        out.rows_excluded = excluded;
+        if bad > 0 {
+            out.reason = Some(format!("{bad} unreadable rows left out (wrong field count or encoding)"));
+        }
+        let input = input.as_deref().unwrap_or(bytes);
+        let (csv, output) = records::pseudonymize_csv(&self.key, &self.records_policy, name, input, false)
             .map_err(|e| Left::Failed(e.to_string()))?;
         out.replaced = output.report.columns.iter().map(|c| c.values + c.text_replacements).sum();
-        let (kept, excluded) = drop_opted_out_rows(&csv, &self.opt_out);
-        out.rows_excluded = excluded;
-        out.preview = Some(preview(bytes, &kept));
-        Ok(kept)
+        out.preview = Some(preview(bytes, &csv));
+        Ok(csv)
     }
 
-    fn add_message(&mut self, name: &str, bytes: &[u8], out: &mut FileOutcome, kind: MessageKind) -> Result<Vec<u8>, Left> {
+    fn add_message(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        out: &mut FileOutcome,
+        kind: MessageKind,
+    ) -> Result<Vec<u8>, Left> {
         let mut keyed = records::values::Keyed::new(&self.key, &self.records_policy.issuer, false);
         let result = match kind {
             MessageKind::Fhir => records::fhir::pseudonymize_fhir(&mut keyed, &self.records_policy, name, bytes),
@@ -292,7 +304,11 @@ impl PackageBuilder {
             kakou_version: env!("CARGO_PKG_VERSION").to_string(),
             org_id: self.options.org_id,
             created: created.to_string(),
-            policy: self.dicom.policy().preset.name().to_string(),
+            // The server re-scans text under this name; `basic` removes as much as redact-all.
+            policy: match self.dicom.policy().preset.name() {
+                "basic" => "redact-all".to_string(),
+                other => other.to_string(),
+            },
             surrogates: false,
             items,
             counts: PackageCounts {
@@ -373,15 +389,23 @@ fn text_policy_for(preset: Option<&str>) -> TextPolicy {
     }
 }
 
-/// Rows of a pseudonymized table whose any cell is an opted-out patient's pseudonym are left
-/// out (pseudonyms are 16 keyed characters: no medical value equals one by chance).
-fn drop_opted_out_rows(csv: &[u8], opt_out: &BTreeSet<String>) -> (Vec<u8>, u64) {
-    if opt_out.is_empty() {
-        return (csv.to_vec(), 0);
+/// Rows whose patient opted out are dropped *before* anything else reads the table: a row goes
+/// when any of its short cells, read as a local patient ID, has an opted-out pseudonym. No
+/// column mapping is needed, so a table whose ID column the policy does not name is still
+/// filtered (pseudonyms are keyed 16-character values: no other cell matches one by chance).
+/// `None`: nothing to filter, use the input as it is. The filtered table is UTF-8.
+fn drop_opted_out_rows(
+    input: &[u8],
+    encoding: records::EncodingChoice,
+    any_opted_out: bool,
+    is_opted_out: impl Fn(&str) -> bool,
+) -> (Option<Vec<u8>>, u64, u64) {
+    if !any_opted_out {
+        return (None, 0, 0);
     }
-    let mut reader = TableReader::new(records::EncodingChoice::Utf8, None);
-    let mut out = Vec::with_capacity(csv.len());
-    let mut excluded = 0;
+    let mut reader = TableReader::new(encoding, None);
+    let mut out = Vec::with_capacity(input.len());
+    let (mut excluded, mut bad) = (0, 0);
     let mut delimiter = b',';
     let write_row = |out: &mut Vec<u8>, fields: &[&str], d: u8| {
         for (i, f) in fields.iter().enumerate() {
@@ -398,18 +422,18 @@ fn drop_opted_out_rows(csv: &[u8], opt_out: &BTreeSet<String>) -> (Vec<u8>, u64)
             write_row(&mut out, fields, d);
         }
         TableEvent::Row { fields, .. } => {
-            if fields.iter().any(|f| opt_out.contains(*f)) {
+            if fields.iter().any(|f| f.trim().len() <= 64 && !f.trim().is_empty() && is_opted_out(f)) {
                 excluded += 1;
             } else {
                 write_row(&mut out, fields, delimiter);
             }
         }
-        // The pseudonymizer wrote this table itself; a row it cannot re-read is not released.
-        TableEvent::Bad { .. } => excluded += 1,
+        // Never released; counted and named in the file's outcome.
+        TableEvent::Bad { .. } => bad += 1,
     };
-    reader.push(csv, &mut on);
+    reader.push(input, &mut on);
     reader.finish(&mut on);
-    (out, excluded)
+    (Some(out), excluded, bad)
 }
 
 fn preview(before: &[u8], after: &[u8]) -> Preview {
@@ -420,10 +444,8 @@ fn preview(before: &[u8], after: &[u8]) -> Preview {
 /// A package path from a picked file's relative path: forward slashes, no `..`, no absolute
 /// root, no drive letters — a ZIP entry can never point outside its folder when unpacked.
 pub fn safe_path(name: &str) -> String {
-    let parts: Vec<&str> = name
-        .split(['/', '\\'])
-        .filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.ends_with(':'))
-        .collect();
+    let parts: Vec<&str> =
+        name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.ends_with(':')).collect();
     if parts.is_empty() { "unnamed".to_string() } else { parts.join("/") }
 }
 

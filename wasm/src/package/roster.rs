@@ -11,8 +11,22 @@ use crate::linkage::{Record, columns};
 
 /// The register columns linkage reads (the CLI mapping's names); other columns are ignored.
 const FIELDS: [&str; 16] = [
-    "record_id", "name", "family_name", "given_name", "kana", "kana_family", "kana_given", "birth_date", "sex",
-    "postal_code", "address", "insurer_number", "insured_symbol", "insured_number", "insured_branch", "other_id",
+    "record_id",
+    "name",
+    "family_name",
+    "given_name",
+    "kana",
+    "kana_family",
+    "kana_given",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "address",
+    "insurer_number",
+    "insured_symbol",
+    "insured_number",
+    "insured_branch",
+    "other_id",
 ];
 
 /// The token file for a register, and how many of its rows were left out (no record id, or a

@@ -1,11 +1,11 @@
 // The opt-out page: a local patient ID typed here is turned into its keyed pseudonym with the
 // project key imported on the upload page (kept in this browser). The ID inputs have no name:
 // only the hidden pseudonym field is submitted.
-import init, { patientPseudonym } from '/sdk/kakou_wasm.js';
+import init, { patientPseudonym } from '/sdk/kakou.js';
 
 const org = document.getElementById('optout-app').dataset.org;
 const key = localStorage.getItem(`kakou:${org}:projectKey`);
-const ready = init({ module_or_path: '/sdk/kakou_wasm_bg.wasm' });
+const ready = init({ module_or_path: '/sdk/kakou_bg.wasm' });
 
 function wire(formId, localId, hidden) {
   const form = document.getElementById(formId);

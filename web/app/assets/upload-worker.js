@@ -2,9 +2,9 @@
 // the page stays responsive with thousands of files. Raw files arrive here as File objects,
 // leave only as the de-identified package; nothing in this worker talks to the network except
 // to load the SDK itself.
-import init, { ProviderPackage, keyFingerprint, linkageKeyFingerprint, patientPseudonym } from '/sdk/kakou_wasm.js';
+import init, { ProviderPackage, keyFingerprint, linkageKeyFingerprint, patientPseudonym } from '/sdk/kakou.js';
 
-const ready = init({ module_or_path: '/sdk/kakou_wasm_bg.wasm' });
+const ready = init({ module_or_path: '/sdk/kakou_bg.wasm' });
 let pkg = null;
 
 function fail(id, err) {
@@ -43,9 +43,10 @@ self.onmessage = async (event) => {
         postMessage({ type: 'files-done', id: m.id, counts: pkg.counts() });
         break;
       case 'finish': {
+        const counts = pkg.counts();
         const { zip, manifest } = pkg.finish(m.created);
         pkg = null;
-        postMessage({ type: 'package', id: m.id, zip, manifest }, [zip.buffer]);
+        postMessage({ type: 'package', id: m.id, zip, manifest, counts }, [zip.buffer]);
         break;
       }
       default:

@@ -3,6 +3,7 @@
 // chunks. Only the de-identified package and its manifest are ever sent to the server.
 const app = document.getElementById('upload-app');
 const org = app.dataset.org;
+const orgId = Number(app.dataset.orgId);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const policy = JSON.parse(app.dataset.policy || '{}');
 const $ = (id) => document.getElementById(id);
@@ -88,14 +89,14 @@ $('process').addEventListener('click', async () => {
       key: localStorage.getItem(storeKey('projectKey')),
       linkageKey: localStorage.getItem(storeKey('linkageKey')) || undefined,
       preset: policy.preset, recordsPolicy: policy.records ?? undefined,
-      optOut: optOut.pseudonyms, organisation: org,
+      optOut: optOut.pseudonyms, organisation: org, orgId,
     } });
     for (let i = 0; i < picked.length; i += 200) {
       await ask({ type: 'files', files: picked.slice(i, i + 200) });
     }
     const done = await ask({ type: 'finish', created: new Date().toISOString() });
     built = { zip: done.zip, manifest: done.manifest };
-    showSummary(done.manifest);
+    showSummary(done.counts);
     $('upload').disabled = done.manifest.files.length === 0;
   } catch (err) {
     setText('process-error', `${err.code ?? 'error'}: ${err.message}`);
@@ -136,8 +137,7 @@ function addRow(o) {
     $('samples').append(fig);
   }
 }
-function showSummary(m) {
-  const c = m.counts;
+function showSummary(c) {
   setText('summary', `package: ${c.files} files to send; left out: ${c.excluded_opt_out} files and ${c.rows_excluded_opt_out} rows by opt-out, ${c.quarantined} quarantined, ${c.skipped} skipped, ${c.failed} failed`);
 }
 
@@ -163,12 +163,12 @@ $('upload').addEventListener('click', async () => {
   if (!built) return;
   $('upload').disabled = true;
   setText('upload-error', '');
-  const { zip, manifest } = built;
+  const { zip } = built;
   const bar = $('upload-progress');
   bar.max = zip.byteLength;
   try {
     const sha256 = await sha256Hex(zip);
-    const started = await api('POST', '/api/uploads', JSON.stringify({ size: zip.byteLength, sha256, manifest }));
+    const started = await api('POST', '/api/uploads', '{}');
     let offset = started.offset;
     while (offset < zip.byteLength) {
       const chunk = zip.subarray(offset, Math.min(offset + CHUNK, zip.byteLength));
@@ -183,7 +183,7 @@ $('upload').addEventListener('click', async () => {
       bar.value = offset;
       setText('upload-text', `${(offset / 1e6).toFixed(1)} / ${(zip.byteLength / 1e6).toFixed(1)} MB`);
     }
-    const record = await api('POST', `/api/uploads/${started.id}/finish`, '{}');
+    const record = await api('POST', `/api/uploads/${started.id}/finish`, JSON.stringify({ sha256 }));
     setText('upload-text', `uploaded: provision record ${record.id}, package ${record.sha256.slice(0, 16)}…`);
     const link = $('provision-link');
     link.href = '/provisions';

@@ -125,7 +125,8 @@ pub async fn optouts() -> Result<Vec<OptOutRow>, ServerFnError> {
     imp::optouts().await
 }
 
-#[server]
+/// Also posted by a plain form (`/api/add_optout`, see `assets/optout.js`): a fixed endpoint.
+#[server(endpoint = "add_optout")]
 pub async fn add_optout(csrf: String, pseudonym: String) -> Result<(), ServerFnError> {
     imp::add_optout(csrf, pseudonym).await
 }
@@ -140,7 +141,7 @@ pub async fn deletion_requests() -> Result<Vec<DeletionRow>, ServerFnError> {
     imp::deletion_requests().await
 }
 
-#[server]
+#[server(endpoint = "request_deletion")]
 pub async fn request_deletion(
     csrf: String,
     subject: String,

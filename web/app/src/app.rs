@@ -34,12 +34,23 @@ pub type MeResource = Resource<Result<Option<Me>, ServerFnError>>;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let me: MeResource = Resource::new(|| (), |_| current_user());
-    provide_context(me);
     view! {
         <Stylesheet id="kakou" href="/assets/kakou.css"/>
         <Title text="Kakou 加工"/>
         <Router>
+            <Body/>
+        </Router>
+    }
+}
+
+/// Everything inside the router. The signed-in user is fetched again on every navigation, so
+/// signing in or out (a server-side redirect) is reflected at once.
+#[component]
+fn Body() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let me: MeResource = Resource::new(move || location.pathname.get(), |_| current_user());
+    provide_context(me);
+    view! {
             <Header/>
             <main>
                 <Routes fallback=|| view! { <p>"ページが見つかりません / Page not found."</p> }>
@@ -56,7 +67,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=pages::audit::Audit/>
                 </Routes>
             </main>
-        </Router>
     }
 }
 
@@ -106,7 +116,9 @@ pub fn nav_links(role: &str) -> Vec<(&'static str, &'static str)> {
             ("/notice", "通知文 Notice"),
         ],
         "operator" => vec![("/provisions", "提供記録 Provisions"), ("/requests", "削除依頼 Deletion requests")],
-        "admin" => vec![("/admin", "利用者 Users"), ("/audit", "監査ログ Audit log"), ("/provisions", "提供記録 Provisions")],
+        "admin" => {
+            vec![("/admin", "利用者 Users"), ("/audit", "監査ログ Audit log"), ("/provisions", "提供記録 Provisions")]
+        }
         _ => vec![],
     }
 }

@@ -77,14 +77,19 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&args.db, StoreConfig::new(args.objects.clone())).await?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
     first_admin(&store, &args.first_admin, &public_url).await?;
-    let mut leptos = get_configuration(None)?.leptos_options;
-    leptos.site_root = args.site_root.clone().into();
-    leptos.site_addr = args.addr;
-    if leptos.output_name.as_ref() == "kakou-web" || leptos.output_name.is_empty() {
-        leptos.output_name = "kakou_web".into();
-    }
+    // Built by scripts/build-web.sh: wasm-bindgen names the client `kakou_web`.
+    let leptos = LeptosOptions::builder()
+        .output_name("kakou_web")
+        .site_root(args.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .build();
     let state = AppState::new(store, public_url.starts_with("https://"), leptos);
-    eprintln!("kakou-web: serving {public_url} (database {}, objects {})", kakou_store::db::redact_url(&args.db), args.objects);
+    eprintln!(
+        "kakou-web: serving {public_url} (database {}, objects {})",
+        kakou_store::db::redact_url(&args.db),
+        args.objects
+    );
     serve(state, args.addr).await?;
     Ok(())
 }
@@ -105,8 +110,9 @@ async fn first_admin(store: &Store, email: &str, public_url: &str) -> Result<(),
         Some(o) => o,
         None => store.create_org(&system, "認定作成事業者 Creator", OrgKind::Creator).await?,
     };
-    let user =
-        store.create_user(&system, NewUser { email: email.into(), org_id: org.id, role: Role::Admin, password: None }).await?;
+    let user = store
+        .create_user(&system, NewUser { email: email.into(), org_id: org.id, role: Role::Admin, password: None })
+        .await?;
     let token = store.issue_setup_token(&system, user.id).await?;
     println!("First run: admin {email} created. Open this one-time link (24 h) to set the password:");
     println!("  {}/setup?token={token}", public_url.trim_end_matches('/'));

@@ -10,14 +10,16 @@ const ROLES: [&str; 5] = ["uploader", "operator", "committee", "researcher", "ad
 /// password chosen by the admin; role changes are audited and end the user's sessions.
 #[component]
 pub fn Admin() -> impl IntoView {
-    signed_in(&["admin"], |me| {
-        let create_org = ServerAction::<CreateOrg>::new();
-        let create_user = ServerAction::<CreateUser>::new();
-        let set_role = ServerAction::<SetRole>::new();
-        let data = Resource::new(
-            move || (create_org.version().get(), create_user.version().get(), set_role.version().get()),
-            |_| users(),
-        );
+    // Resources and actions are made before the sign-in check, never inside a suspended
+    // closure: the server and the browser must create them in the same order to hydrate.
+    let create_org = ServerAction::<CreateOrg>::new();
+    let create_user = ServerAction::<CreateUser>::new();
+    let set_role = ServerAction::<SetRole>::new();
+    let data = Resource::new(
+        move || (create_org.version().get(), create_user.version().get(), set_role.version().get()),
+        |_| users(),
+    );
+    signed_in(&["admin"], move |me| {
         let csrf = me.csrf.clone();
         view! {
             <h1>"利用者管理 Users and organisations"</h1>

@@ -8,16 +8,16 @@ use crate::app::signed_in;
 /// the whole hash chain on demand.
 #[component]
 pub fn Audit() -> impl IntoView {
-    signed_in(&["admin"], |me| {
-        let query = use_query_map();
-        let rows = Resource::new(
-            move || {
-                let q = query.read();
-                (q.get("actor").filter(|s| !s.is_empty()), q.get("action").filter(|s| !s.is_empty()))
-            },
-            |(actor, action)| audit_search(actor, action),
-        );
-        let verify = ServerAction::<AuditVerify>::new();
+    let query = use_query_map();
+    let rows = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("actor").filter(|s| !s.is_empty()), q.get("action").filter(|s| !s.is_empty()))
+        },
+        |(actor, action)| audit_search(actor, action),
+    );
+    let verify = ServerAction::<AuditVerify>::new();
+    signed_in(&["admin"], move |me| {
         view! {
             <h1>"監査ログ Audit log"</h1>
             <ActionForm action=verify attr:id="verify-form">

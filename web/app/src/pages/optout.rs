@@ -12,10 +12,10 @@ use crate::app::signed_in;
 /// records carry, so exclusion before processing and deletion at the creator both work.
 #[component]
 pub fn OptOut() -> impl IntoView {
-    signed_in(&["uploader"], |me| {
-        let list = Resource::new(|| (), |_| optouts());
-        let requests = Resource::new(|| (), |_| deletion_requests());
-        let remove = ServerAction::<RemoveOptout>::new();
+    let list = Resource::new(|| (), |_| optouts());
+    let requests = Resource::new(|| (), |_| deletion_requests());
+    let remove = ServerAction::<RemoveOptout>::new();
+    signed_in(&["uploader"], move |me| {
         let nonce = use_nonce_string();
         let csrf = me.csrf.clone();
         view! {

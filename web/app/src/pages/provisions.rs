@@ -7,8 +7,8 @@ use crate::app::signed_in;
 /// Hospitals see their own; the creator's operator and the admin see all.
 #[component]
 pub fn Provisions() -> impl IntoView {
-    signed_in(&["uploader", "operator", "admin"], |_me| {
-        let rows = Resource::new(|| (), |_| provisions());
+    let rows = Resource::new(|| (), |_| provisions());
+    signed_in(&["uploader", "operator", "admin"], move |_me| {
         view! {
             <h1>"提供記録 Records of provision"</h1>
             <p>

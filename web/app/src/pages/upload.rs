@@ -13,7 +13,7 @@ pub fn Upload() -> impl IntoView {
         view! {
             <meta name="csrf-token" content=me.csrf.clone()/>
             <h1>"データ提供 Upload"</h1>
-            <div id="upload-app" data-org=me.org_name.clone() data-policy=policy>
+            <div id="upload-app" data-org=me.org_name.clone() data-org-id=me.org_id data-policy=policy>
                 <section>
                     <h2>"1. 鍵 Keys"</h2>
                     <p class="small">

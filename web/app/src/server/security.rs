@@ -53,7 +53,7 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     // under its own response's CSP and imports the SDK from this origin).
     set(h, header::CONTENT_SECURITY_POLICY, if is_html { &csp } else { WORKER_POLICY });
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "permissions-policy", "camera=(), microphone=(), geolocation=()");
@@ -86,10 +86,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    let origin = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|o| o.to_str().ok());
+    let origin = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|o| o.to_str().ok());
     match origin {
         Some(o) => {
             let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://")).unwrap_or("");
