@@ -38,6 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         first.voxels_sealed,
         first.edits.iter().fold(0xcbf29ce484222325u64, |h, e| (h ^ u64::from(*e)).wrapping_mul(0x100000001b3))
     );
+    eprintln!(
+        "  frame: left {:.3?} anterior {:.3?} superior {:.3?}",
+        first.frame.left, first.frame.anterior, first.frame.superior
+    );
     let (mut best_plan, mut best_all) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..repeats {
         let t = Instant::now();
