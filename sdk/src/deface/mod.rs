@@ -319,11 +319,18 @@ impl Cut {
             return out;
         }
         let rows = RowWalk::new(grid, &self.frame);
-        for (k, slice) in out.chunks_mut(nx * ny).enumerate() {
+        let slice_edits = |(k, slice): (usize, &mut [u8])| {
             for (j, row_out) in slice.chunks_mut(nx).enumerate() {
                 self.row_edits([j, k], &rows, coarse, brain_d2, sealable, row_out);
             }
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            out.par_chunks_mut(nx * ny).enumerate().for_each(slice_edits);
         }
+        #[cfg(not(feature = "parallel"))]
+        out.chunks_mut(nx * ny).enumerate().for_each(slice_edits);
         out
     }
 

@@ -117,35 +117,78 @@ fn binary_rows(mask: &[bool], dims: [usize; 3], spacing: f64, d: &mut [f32]) {
 
 /// One lower-envelope pass along `axis` (1 or 2). The lines of one slab (fixed k for axis 1,
 /// fixed j for axis 2) are gathered row by row into a contiguous buffer, so memory is read in
-/// whole rows instead of one value per cache line.
+/// whole rows instead of one value per cache line. With the `parallel` feature the slabs run on
+/// all cores (axis 1 in place; axis 2, whose slabs interleave, computed apart and written back).
 fn envelope_pass(d: &mut [f32], dims: [usize; 3], axis: usize, spacing: f64) {
     let [nx, ny, nz] = dims;
-    let (n, stride, slabs, slab_stride) = if axis == 1 { (ny, nx, nz, nx * ny) } else { (nz, nx * ny, ny, nx) };
     let sp2 = (spacing * spacing) as f32;
+    if axis == 1 {
+        let slab_pass = |slab: &mut [f32]| {
+            let mut buf = gather(slab, nx, ny, nx);
+            envelope_lines(&mut buf, ny, sp2);
+            scatter(&buf, slab, nx, ny, nx);
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            d.par_chunks_mut(nx * ny).for_each(slab_pass);
+        }
+        #[cfg(not(feature = "parallel"))]
+        d.chunks_mut(nx * ny).for_each(slab_pass);
+        return;
+    }
+    let stride = nx * ny;
+    let slab_of = |j: usize, d: &[f32]| {
+        let mut buf = gather(&d[j * nx..], nx, nz, stride);
+        envelope_lines(&mut buf, nz, sp2);
+        buf
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let shared: &[f32] = d;
+        let slabs: Vec<Vec<f32>> = (0..ny).into_par_iter().map(|j| slab_of(j, shared)).collect();
+        for (j, buf) in slabs.iter().enumerate() {
+            scatter(buf, &mut d[j * nx..], nx, nz, stride);
+        }
+    }
+    #[cfg(not(feature = "parallel"))]
+    for j in 0..ny {
+        let buf = slab_of(j, d);
+        scatter(&buf, &mut d[j * nx..], nx, nz, stride);
+    }
+}
+
+/// Rows `t * stride .. t * stride + nx` of `src` (t < n), transposed: line i is `out[i*n..][..n]`.
+fn gather(src: &[f32], nx: usize, n: usize, stride: usize) -> Vec<f32> {
     let mut buf = vec![0f32; nx * n];
+    for t in 0..n {
+        for (i, v) in src[t * stride..t * stride + nx].iter().enumerate() {
+            buf[i * n + t] = *v;
+        }
+    }
+    buf
+}
+
+/// The inverse of [`gather`].
+fn scatter(buf: &[f32], dst: &mut [f32], nx: usize, n: usize, stride: usize) {
+    for t in 0..n {
+        for (i, v) in dst[t * stride..t * stride + nx].iter_mut().enumerate() {
+            *v = buf[i * n + t];
+        }
+    }
+}
+
+/// The 1-D transform of every line (length `n`) of a gathered slab.
+fn envelope_lines(buf: &mut [f32], n: usize, sp2: f32) {
     let mut out = Vec::new();
     let mut scratch = Scratch::default();
-    for slab in 0..slabs {
-        let base = slab * slab_stride;
-        for t in 0..n {
-            let row = &d[base + t * stride..base + t * stride + nx];
-            for (i, v) in row.iter().enumerate() {
-                buf[i * n + t] = *v;
-            }
+    for line in buf.chunks_mut(n) {
+        if line.iter().all(|v| v.is_infinite()) {
+            continue;
         }
-        for line in buf.chunks_mut(n) {
-            if line.iter().all(|v| v.is_infinite()) {
-                continue;
-            }
-            envelope_1d(line, sp2, &mut out, &mut scratch);
-            line.copy_from_slice(&out);
-        }
-        for t in 0..n {
-            let row = &mut d[base + t * stride..base + t * stride + nx];
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = buf[i * n + t];
-            }
-        }
+        envelope_1d(line, sp2, &mut out, &mut scratch);
+        line.copy_from_slice(&out);
     }
 }
 
