@@ -24,11 +24,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deid = Deidentifier::new(ProjectKey::from_bytes([1; 32]), Policy::preset(Preset::Basic))?;
     let t0 = Instant::now();
     let mut last = 0.0;
-    plan(&vol.values, &vol.grid, modality, &DefaceOptions::default(), &mut |stage, _| {
+    let first = plan(&vol.values, &vol.grid, modality, &DefaceOptions::default(), &mut |stage, _| {
         let now = t0.elapsed().as_secs_f64();
         eprintln!("  {:>6.3} s  then: {stage}", now - last);
         last = now;
     })?;
+    eprintln!(
+        "  plan: brain {:.0} mL, pole {:.1} mm, floor {:.1} mm, removed {} voxels, sealed {}, edits hash {:016x}",
+        first.brain_volume_ml,
+        first.frontal_pole_mm,
+        first.frontal_floor_mm,
+        first.voxels_removed,
+        first.voxels_sealed,
+        first.edits.iter().fold(0xcbf29ce484222325u64, |h, e| (h ^ u64::from(*e)).wrapping_mul(0x100000001b3))
+    );
+    eprintln!(
+        "  frame: left {:.3?} anterior {:.3?} superior {:.3?}",
+        first.frame.left, first.frame.anterior, first.frame.superior
+    );
     let (mut best_plan, mut best_all) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..repeats {
         let t = Instant::now();

@@ -151,12 +151,14 @@ pub fn plan(
     let local: Vec<[f64; 3]> = points.iter().map(|p| frame.local(*p)).collect();
     let (pole, floor) = landmarks(&local);
     progress("measuring distances to the brain", 0.45);
-    let brain_d2 = morph::distance_sq_to(&masks.brain, coarse.grid.dims, coarse.grid.spacing());
-    progress("removing the face", 0.7);
     let margin = options.brain_margin_mm.unwrap_or(match modality {
         Modality::Ct => 7.0,
         Modality::Mr => 10.0,
     });
+    // exact where it is compared with the margin (and interpolated next to it), infinite beyond
+    let brain_reach = margin + 4.0 * COARSE_MM + 10.0;
+    let brain_d2 = morph::distance_sq_within(&masks.brain, coarse.grid.dims, coarse.grid.spacing(), brain_reach);
+    progress("removing the face", 0.7);
     let cut = Cut {
         frame,
         coronal: pole - options.behind_frontal_pole_mm,
@@ -165,12 +167,13 @@ pub fn plan(
     };
     let solid = solid_head(&masks.head, &coarse.grid);
     let region = coarse.region(&cut, &brain_d2);
-    let region_d2 = morph::distance_sq_to(&region, coarse.grid.dims, coarse.grid.spacing());
     let seal_sq = ((SEAL_MM + COARSE_MM) * (SEAL_MM + COARSE_MM)) as f32;
+    let region_d2 =
+        morph::distance_sq_within(&region, coarse.grid.dims, coarse.grid.spacing(), SEAL_MM + 2.0 * COARSE_MM);
     let sealable: Vec<bool> = solid.iter().zip(&region_d2).map(|(s, d)| *s && *d <= seal_sq).collect();
     let edits = cut.voxel_edits(grid, &coarse, &brain_d2, &sealable);
-    let voxels_removed = edits.iter().filter(|&&e| e == AIR).count();
-    let voxels_sealed = edits.iter().filter(|&&e| e == SEAL).count();
+    let (voxels_removed, voxels_sealed) =
+        edits.iter().fold((0, 0), |(air, seal), &e| (air + usize::from(e == AIR), seal + usize::from(e == SEAL)));
     let tissue_removed_ml = coarse.tissue_in_cut(&cut, &masks.head, &brain_d2) as f64 * cell_ml;
     let (fill_value, seal_value) = match modality {
         Modality::Ct => (-1000.0, 40.0),
@@ -307,54 +310,126 @@ impl Cut {
     /// Full-resolution edit codes: the region test is exact per voxel, the brain distance is
     /// interpolated trilinearly from the coarse grid near the margin (so the protected surface
     /// is smooth, not 2 mm steps), the seal layer comes from the coarse grid (it is hidden).
+    /// Only the voxels of sealable coarse cells and of each row's stretch inside the region are
+    /// visited: the rest of the volume is kept without being looked at.
     fn voxel_edits(&self, grid: &Grid, coarse: &Coarse, brain_d2: &[f32], sealable: &[bool]) -> Vec<u8> {
-        let [nx, ny, nz] = grid.dims;
-        let base = self.frame.local(grid.origin);
-        let step = |a: usize| {
-            let s = grid.steps[a];
-            [dot(s, self.frame.left), dot(s, self.frame.anterior), dot(s, self.frame.superior)]
-        };
-        let (si, sj, sk) = (step(0), step(1), step(2));
-        let margin = self.margin_sq.sqrt();
+        let [nx, ny, _] = grid.dims;
         let mut out = vec![KEEP; grid.len()];
-        for k in 0..nz {
-            for j in 0..ny {
-                let row = [0, 1, 2].map(|a| base[a] + j as f64 * sj[a] + k as f64 * sk[a]);
-                let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
-                let o = grid.index(0, j, k);
-                for i in 0..nx {
-                    let cell = crow + i / coarse.factor[0];
-                    if !sealable[cell] {
-                        continue;
-                    }
-                    let d2 = brain_d2[cell];
-                    let d = d2.sqrt();
-                    let inner = margin - PROTECTED_SEAL_MM as f32;
-                    let near = |t: f32| (d - t).abs() < 2.5 * COARSE_MM as f32;
-                    let d = if near(margin) || near(inner) { coarse.brain_distance([i, j, k], brain_d2) } else { d };
-                    if d <= inner {
-                        continue;
-                    }
-                    let a = row[1] + i as f64 * si[1];
-                    let s = row[2] + i as f64 * si[2];
-                    out[o + i] = if d > margin && self.in_region_as(a, s) { AIR } else { SEAL };
+        if nx == 0 || ny == 0 {
+            return out;
+        }
+        let rows = RowWalk::new(grid, &self.frame);
+        let slice_edits = |(k, slice): (usize, &mut [u8])| {
+            for (j, row_out) in slice.chunks_mut(nx).enumerate() {
+                self.row_edits([j, k], &rows, coarse, brain_d2, sealable, row_out);
+            }
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            out.par_chunks_mut(nx * ny).enumerate().for_each(slice_edits);
+        }
+        #[cfg(not(feature = "parallel"))]
+        out.chunks_mut(nx * ny).enumerate().for_each(slice_edits);
+        out
+    }
+
+    fn row_edits(
+        &self,
+        [j, k]: [usize; 2],
+        rows: &RowWalk,
+        coarse: &Coarse,
+        brain_d2: &[f32],
+        sealable: &[bool],
+        out: &mut [u8],
+    ) {
+        let nx = out.len();
+        let f0 = coarse.factor[0];
+        let row = rows.start(j, k);
+        let si = rows.along_row;
+        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+        let cells = &sealable[crow..crow + coarse.grid.dims[0]];
+        let margin = self.margin_sq.sqrt();
+        let inner = margin - PROTECTED_SEAL_MM as f32;
+        for (ci, _) in cells.iter().enumerate().filter(|(_, s)| **s) {
+            let d = brain_d2[crow + ci].sqrt();
+            let near = |t: f32| (d - t).abs() < 2.5 * COARSE_MM as f32;
+            let interpolate = near(margin) || near(inner);
+            let first = ci * f0;
+            for (i, code) in out.iter_mut().enumerate().take(((ci + 1) * f0).min(nx)).skip(first) {
+                let d = if interpolate { coarse.brain_distance([i, j, k], brain_d2) } else { d };
+                if d <= inner {
+                    continue;
                 }
-                // voxels of the region outside the solid head are air already or outside: set
-                // them to air too (background noise in front of the face is not kept)
-                for i in 0..nx {
-                    if out[o + i] != KEEP {
-                        continue;
-                    }
-                    let cell = crow + i / coarse.factor[0];
-                    let a = row[1] + i as f64 * si[1];
-                    let s = row[2] + i as f64 * si[2];
-                    if self.in_region_as(a, s) && brain_d2[cell] > self.margin_sq && !sealable[cell] {
-                        out[o + i] = AIR;
-                    }
-                }
+                let a = row[1] + i as f64 * si[1];
+                let s = row[2] + i as f64 * si[2];
+                *code = if d > margin && self.in_region_as(a, s) { AIR } else { SEAL };
             }
         }
-        out
+        // voxels of the region outside the solid head are air already or outside: set them to
+        // air too (background noise in front of the face is not kept)
+        let (lo, hi) = self.region_span(row, si, nx);
+        for (i, code) in out.iter_mut().enumerate().take(hi).skip(lo) {
+            let cell = crow + i / f0;
+            if sealable[cell] || brain_d2[cell] <= self.margin_sq {
+                continue;
+            }
+            if self.in_region_as(row[1] + i as f64 * si[1], row[2] + i as f64 * si[2]) {
+                *code = AIR;
+            }
+        }
+    }
+
+    /// The stretch `lo..hi` of a row (head-frame start `row`, step `si` per voxel) that can be
+    /// inside the region, a little wider than exact (each voxel is tested exactly afterwards).
+    /// Both conditions of [`Cut::in_region_as`] are linear in the voxel index.
+    fn region_span(&self, row: [f64; 3], si: [f64; 3], n: usize) -> (usize, usize) {
+        let front = (row[1] - self.coronal, si[1]);
+        let below = (
+            self.axial - (self.coronal * CEILING_SLOPE) + row[1] * CEILING_SLOPE - row[2],
+            si[1] * CEILING_SLOPE - si[2],
+        );
+        let (mut lo, mut hi) = (0.0f64, n as f64);
+        for (c, m) in [front, below] {
+            let end = c + m * (n as f64 - 1.0);
+            if c.max(end) < -1e-6 {
+                return (0, 0);
+            }
+            if c.min(end) > 1e-6 || m.abs() * n as f64 <= 1e-3 {
+                continue;
+            }
+            let root = -c / m;
+            if m > 0.0 {
+                lo = lo.max(root.floor() - 2.0);
+            } else {
+                hi = hi.min(root.ceil() + 2.0);
+            }
+        }
+        let clamp = |x: f64| x.clamp(0.0, n as f64) as usize;
+        (clamp(lo), clamp(hi).max(clamp(lo)))
+    }
+}
+
+/// Head-frame coordinates along the rows of a grid: where row (j, k) starts, and the step per
+/// voxel along it.
+struct RowWalk {
+    base: [f64; 3],
+    along_row: [f64; 3],
+    down_rows: [f64; 3],
+    over_slices: [f64; 3],
+}
+
+impl RowWalk {
+    fn new(grid: &Grid, frame: &HeadFrame) -> RowWalk {
+        let step = |a: usize| {
+            let s = grid.steps[a];
+            [dot(s, frame.left), dot(s, frame.anterior), dot(s, frame.superior)]
+        };
+        RowWalk { base: frame.local(grid.origin), along_row: step(0), down_rows: step(1), over_slices: step(2) }
+    }
+
+    fn start(&self, j: usize, k: usize) -> [f64; 3] {
+        [0, 1, 2].map(|a| self.base[a] + j as f64 * self.down_rows[a] + k as f64 * self.over_slices[a])
     }
 }
 
@@ -377,9 +452,9 @@ impl Coarse {
             for j in 0..ny {
                 let crow = (j / factor[1]) * dims[0] + (k / factor[2]) * dims[0] * dims[1];
                 let row = &values[grid.index(0, j, k)..grid.index(0, j, k) + nx];
-                for (i, v) in row.iter().enumerate() {
-                    sum[crow + i / factor[0]] += v;
-                    count[crow + i / factor[0]] += 1;
+                for (c, block) in row.chunks(factor[0]).enumerate() {
+                    sum[crow + c] += block.iter().sum::<f32>();
+                    count[crow + c] += block.len() as u16;
                 }
             }
         }
