@@ -20,6 +20,7 @@ pub mod dates;
 pub mod deface;
 pub mod key;
 pub mod linkage;
+pub mod postal;
 pub mod pseudonym;
 pub mod records;
 pub mod report;
