@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::AnonError;
-use super::transform::FlexDate;
 use crate::address::{AddressPolicy, coarsen_address};
+use crate::date_forms::parse_date_value;
 use crate::postal::{postal_digits, prefecture_of_postal_code};
 
 /// Where a quasi-identifier's hierarchy comes from (policy file syntax).
@@ -222,8 +222,8 @@ fn builtin_chain(spec: &HierarchySpec, value: &str) -> Option<Vec<String>> {
         HierarchySpec::Age { bands, top } => numeric_chain(value, bands, *top, None),
         HierarchySpec::Numeric { bands, top, bottom } => numeric_chain(value, bands, *top, *bottom),
         HierarchySpec::Date => {
-            let d = FlexDate::parse(value)?;
-            Some(vec![d.year_month(), d.year(), star()])
+            let d = parse_date_value(value)?;
+            Some(vec![d.write_year_month()?, d.write_year()?, star()])
         }
         HierarchySpec::Prefecture => Some(vec![coarsen_address(value, AddressPolicy::Prefecture)?, star()]),
         HierarchySpec::PostalCode => {
