@@ -18,7 +18,7 @@ use crate::batch::CliError;
 use crate::records_cmd::encoding_choice;
 
 /// Anonymize a table (匿名加工医療情報): value transforms, generalization with hierarchies,
-/// k-anonymity / l-diversity / t-closeness with record suppression, chosen by an optimal search
+/// k-anonymity / l-diversity / t-closeness with record or cell suppression, chosen by an optimal search
 /// for the least information loss; prints the processing report with the re-identification risk
 /// before and after.
 ///
@@ -28,11 +28,13 @@ use crate::records_cmd::encoding_choice;
 /// number of fields or bytes the encoding cannot read are dropped and listed by line. The POLICY (TOML or JSON, see docs/anonymization.md) lists the
 /// columns and their roles (identifier, quasi, sensitive, insensitive), hierarchies (a CSV file
 /// in ARX's format, path relative to the policy, or a built-in: age, numeric, date, prefecture,
-/// postal_code, icd10), value transforms (band, top_code, bottom_code, rare, date_shift,
-/// date_coarsen) and the privacy settings (k, l, t, suppression limit, metric).
+/// postal_code, postal_prefecture, icd10), value transforms (band, top_code, bottom_code, rare,
+/// date_shift, date_coarsen) and the privacy settings (k, l, t, suppression limit and kind:
+/// records or cells, metric).
 /// Columns the policy does not list are removed unless it says `unlisted = "keep"`.
 ///
-/// Suppressed records keep their row with '*' in every quasi-identifier (as ARX writes them).
+/// Suppressed records keep their row with '*' in every quasi-identifier (as ARX writes them);
+/// with `suppression = "cells"` only the suppressed cells are '*'.
 /// The output is UTF-8 unless --output-encoding says cp932 or same (CP932 when the input was
 /// CP932). The output is never an existing file. Exit status: 0 released, 1 error, 3 released but some
 /// rows or values had problems (listed in the report; such rows are dropped or suppressed,
