@@ -58,3 +58,44 @@ fn a_phantom_head_series_is_defaced_with_progress_and_qc() {
     let junk = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("not bytes"));
     expect_error(kakou_wasm::deface_series(junk, &opts(KEY_A, "basic"), None, None), "invalid-options");
 }
+
+/// The name and place lists as `scripts/build-dict.sh` bundles them.
+#[cfg(not(feature = "embedded-dictionaries"))]
+fn dictionary_bundle() -> Vec<u8> {
+    let lists = [
+        ("ja_surnames", include_str!("../../sdk/data/names/ja_surnames.txt")),
+        ("ja_given", include_str!("../../sdk/data/names/ja_given.txt")),
+        ("ja_surname_readings", include_str!("../../sdk/data/names/ja_surname_readings.txt")),
+        ("ja_given_readings", include_str!("../../sdk/data/names/ja_given_readings.txt")),
+        ("en_given", include_str!("../../sdk/data/names/en_given.txt")),
+        ("en_surnames", include_str!("../../sdk/data/names/en_surnames.txt")),
+        ("ja_places", include_str!("../../sdk/data/places/ja_places.txt")),
+    ];
+    lists.iter().map(|(name, text)| format!("==> {name} <==\n{text}")).collect::<String>().into_bytes()
+}
+
+/// The lazy build (`--no-default-features`): the module ships without the lists; a bare name that
+/// only the lexicon recognises is missed until JS loads them, and found after.
+#[cfg(not(feature = "embedded-dictionaries"))]
+#[wasm_bindgen_test]
+fn dictionaries_load_on_demand() {
+    use kakou_wasm::{dictionaries_loaded, load_dictionaries, redact_text};
+    let note = "山田 太郎 70歳 男性。";
+    let text = |r: kakou_wasm::RedactTextResult| get(&r.into(), "text").as_string().expect("text");
+    assert!(!dictionaries_loaded());
+    assert!(text(redact_text(note, None).expect("runs")).contains("山田"), "no lexicon, no bare name");
+    let err = expect_error(load_dictionaries(b"==> ja_surnames <==\n"), "dictionaries-error");
+    assert!(String::from(err.message()).contains("ja_given"));
+    load_dictionaries(&dictionary_bundle()).expect("loads");
+    assert!(dictionaries_loaded());
+    assert!(!text(redact_text(note, None).expect("runs")).contains("山田"), "the lexicon finds it once loaded");
+    expect_error(load_dictionaries(&dictionary_bundle()), "dictionaries-error");
+}
+
+/// The default build has the lists built in: nothing to load.
+#[cfg(feature = "embedded-dictionaries")]
+#[wasm_bindgen_test]
+fn dictionaries_are_built_in_by_default() {
+    assert!(kakou_wasm::dictionaries_loaded());
+    expect_error(kakou_wasm::load_dictionaries(b""), "dictionaries-error");
+}
