@@ -11,13 +11,14 @@ use std::time::Instant;
 use kakou_sdk::ProjectKey;
 use kakou_sdk::anonymize::{HierarchySpec, Policy, RecordIssue, Table, TableBuilder, anonymize, assess_table};
 use kakou_sdk::records::EncodingChoice;
+use kakou_sdk::records::encode::{encode_cp932, is_cp932};
 use kakou_sdk::records::table_reader::{TableEvent, TableReader, write_field};
 
 use crate::batch::CliError;
 use crate::records_cmd::encoding_choice;
 
 /// Anonymize a table (匿名加工医療情報): value transforms, generalization with hierarchies,
-/// k-anonymity / l-diversity / t-closeness with record suppression, chosen by an optimal search
+/// k-anonymity / l-diversity / t-closeness with record or cell suppression, chosen by an optimal search
 /// for the least information loss; prints the processing report with the re-identification risk
 /// before and after.
 ///
@@ -27,12 +28,15 @@ use crate::records_cmd::encoding_choice;
 /// number of fields or bytes the encoding cannot read are dropped and listed by line. The POLICY (TOML or JSON, see docs/anonymization.md) lists the
 /// columns and their roles (identifier, quasi, sensitive, insensitive), hierarchies (a CSV file
 /// in ARX's format, path relative to the policy, or a built-in: age, numeric, date, prefecture,
-/// postal_code, icd10), value transforms (band, top_code, bottom_code, rare, date_shift,
-/// date_coarsen) and the privacy settings (k, l, t, suppression limit, metric).
+/// postal_code, postal_prefecture, icd10), value transforms (band, top_code, bottom_code, rare,
+/// date_shift, date_coarsen) and the privacy settings (k, l, t, suppression limit and kind:
+/// records or cells, metric).
 /// Columns the policy does not list are removed unless it says `unlisted = "keep"`.
 ///
-/// Suppressed records keep their row with '*' in every quasi-identifier (as ARX writes them).
-/// The output is never an existing file. Exit status: 0 released, 1 error, 3 released but some
+/// Suppressed records keep their row with '*' in every quasi-identifier (as ARX writes them);
+/// with `suppression = "cells"` only the suppressed cells are '*'.
+/// The output is UTF-8 unless --output-encoding says cp932 or same (CP932 when the input was
+/// CP932). The output is never an existing file. Exit status: 0 released, 1 error, 3 released but some
 /// rows or values had problems (listed in the report; such rows are dropped or suppressed,
 /// never released raw).
 ///
@@ -57,9 +61,13 @@ pub struct AnonymizeArgs {
     #[arg(long)]
     sep: Option<char>,
     /// Input text encoding: auto (default: BOM, then UTF-8 validity, else CP932), utf-8,
-    /// shift_jis (CP932). The output is always UTF-8.
+    /// shift_jis (CP932).
     #[arg(long, value_parser = ["auto", "utf-8", "shift_jis", "cp932"])]
     encoding: Option<String>,
+    /// Output text encoding: utf-8 (default), cp932 (Shift_JIS), or same (CP932 when the input
+    /// was read as CP932, else UTF-8). Characters CP932 lacks are written as 〓 and reported.
+    #[arg(long, default_value = "utf-8", value_parser = ["utf-8", "cp932", "shift_jis", "same"])]
+    output_encoding: String,
     /// Also write the report as JSON here (must not exist).
     #[arg(long)]
     report: Option<PathBuf>,
@@ -115,6 +123,11 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
     }
     let read = read_table(&args.input, args.sep, encoding_choice(args.encoding.as_deref()))?;
     eprintln!("{}", read.describe(&args.input));
+    let cp932 = match args.output_encoding.as_str() {
+        "cp932" | "shift_jis" => true,
+        "same" => is_cp932(read.encoding),
+        _ => false,
+    };
     let ReadTable { table, delimiter: sep, mut dropped, .. } = read;
     let read_s = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
@@ -130,8 +143,10 @@ pub fn run_anonymize(args: AnonymizeArgs) -> Result<ExitCode, CliError> {
     spinner.finish_and_clear();
     let result = result.map_err(|e| CliError::Other(e.to_string()))?;
     let anon_s = t0.elapsed().as_secs_f64();
-    write_table(&result.table, &args.output, sep)?;
+    let mut not_encodable = write_table(&result.table, &args.output, sep, cp932)?;
     let mut report = result.report;
+    report.issues_total += not_encodable.len();
+    report.issues.append(&mut not_encodable);
     // Rows dropped while reading (wrong field count, undecodable bytes) belong in the same list.
     report.issues_total += dropped.len();
     dropped.append(&mut report.issues);
@@ -276,27 +291,44 @@ impl ReadTable {
     }
 }
 
-/// Writes the released table as UTF-8 with the input's delimiter (RFC 4180 quoting).
-fn write_table(table: &Table, path: &Path, sep: u8) -> Result<(), CliError> {
+/// Writes the released table with the input's delimiter (RFC 4180 quoting), in UTF-8 or, with
+/// `cp932`, in CP932. Returns the cells CP932 could not fully write (written with 〓).
+fn write_table(table: &Table, path: &Path, sep: u8, cp932: bool) -> Result<Vec<RecordIssue>, CliError> {
     let name = path.display().to_string();
     let file = File::create_new(path).map_err(|e| CliError::Io(name.clone(), e))?;
     let mut w = BufWriter::new(file);
-    let mut line = Vec::new();
-    let mut write_row = |fields: &mut dyn Iterator<Item = &str>| {
+    let header = table.header();
+    let mut issues = Vec::new();
+    let (mut field_bytes, mut line) = (Vec::new(), Vec::new());
+    let mut write_row = |row_number: usize, fields: &mut dyn Iterator<Item = &str>| {
         line.clear();
         for (i, f) in fields.enumerate() {
             if i > 0 {
                 line.push(sep);
             }
-            write_field(&mut line, f, sep);
+            if !cp932 {
+                write_field(&mut line, f, sep);
+                continue;
+            }
+            field_bytes.clear();
+            write_field(&mut field_bytes, f, sep);
+            // write_field only adds ASCII quotes to the field's text, so the bytes are UTF-8.
+            let text = String::from_utf8_lossy(&field_bytes);
+            let count = encode_cp932(&text, &mut line);
+            if count > 0 {
+                let column = header.get(i).cloned().unwrap_or_default();
+                issues.push(RecordIssue::NotEncodable { row: row_number, column, count });
+            }
         }
         line.push(b'\n');
         w.write_all(&line)
     };
     let io = |e| CliError::Io(name.clone(), e);
-    write_row(&mut table.header().iter().map(String::as_str)).map_err(io)?;
+    write_row(1, &mut header.iter().map(String::as_str)).map_err(io)?;
     for row in 0..table.n_rows() {
-        write_row(&mut table.row(row)).map_err(io)?;
+        let number = table.row_numbers.get(row).copied().unwrap_or(row + 2);
+        write_row(number, &mut table.row(row)).map_err(io)?;
     }
-    w.flush().map_err(io)
+    w.flush().map_err(io)?;
+    Ok(issues)
 }

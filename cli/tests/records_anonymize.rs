@@ -174,3 +174,55 @@ fn cp932_exports_are_read_like_pseudonymize_reads_them() {
     let v: serde_json::Value = serde_json::from_slice(&risk.stdout).unwrap();
     assert_eq!((v["records"].as_u64(), v["classes"].as_u64()), (Some(31), Some(30)), "ages 30-59 and 41 again: {v}");
 }
+
+#[test]
+fn output_encoding_same_writes_cp932_back_and_reports_what_cp932_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cp932_export(dir.path());
+    let p = |f: &str| dir.path().join(f).display().to_string();
+    let run = |out: &str, extra: &[&str]| {
+        let (input, policy, out) = (p("export.tsv"), p("policy.toml"), p(out));
+        let mut args = vec!["records", "anonymize", &input, "--policy", &policy, "-o", &out];
+        args.extend(extra);
+        kakou(&args)
+    };
+    run("utf8.tsv", &[]);
+    let same = run("same.tsv", &["--output-encoding", "same"]);
+    assert_eq!(same.status.code(), Some(3), "{}", String::from_utf8_lossy(&same.stderr));
+    let bytes = std::fs::read(p("same.tsv")).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "a CP932 input is written back in CP932");
+    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!errors);
+    assert_eq!(text, std::fs::read_to_string(p("utf8.tsv")).unwrap(), "same content as the UTF-8 release");
+
+    // A UTF-8 input with `same` stays UTF-8; forced CP932 writes 𠮷 (not in CP932) as 〓 and says so.
+    let utf8_input = "氏名\t年齢\t病名\n".to_string()
+        + &(0..10).map(|i| format!("患者{i}\t{}\t𠮷野病{}\n", 30 + i, i % 3)).collect::<String>();
+    std::fs::write(p("utf8-in.tsv"), &utf8_input).unwrap();
+    let anon = |out: &str, enc: &str| {
+        kakou(&[
+            "records",
+            "anonymize",
+            &p("utf8-in.tsv"),
+            "--policy",
+            &p("policy.toml"),
+            "-o",
+            &p(out),
+            "--output-encoding",
+            enc,
+        ])
+    };
+    let kept = anon("kept.tsv", "same");
+    assert_eq!(kept.status.code(), Some(0), "{}", String::from_utf8_lossy(&kept.stderr));
+    assert!(std::fs::read_to_string(p("kept.tsv")).unwrap().contains("𠮷野病"));
+    let forced = anon("forced.tsv", "cp932");
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert_eq!(forced.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("row 2, column '病名': 1 character(s) the output encoding cannot write, written as 〓"),
+        "{stderr}"
+    );
+    let forced_bytes = std::fs::read(p("forced.tsv")).unwrap();
+    let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&forced_bytes);
+    assert!(text.contains("〓野病0") && !text.contains('𠮷'), "{text}");
+}

@@ -6,17 +6,13 @@
 //! (the Japanese era table) all read dates, and each reading is a privacy decision: a value that
 //! is not understood is removed, so two parsers that disagree release different things for the
 //! same export. [`parse_date_value`] is the one reading of a whole field; [`ERAS`] and
-//! [`era_of`] are the one era table. Callers keep their own output: records coarsen to
-//! `YYYY-MM`, `text::written_date` re-renders a span of a note in its own template (it tokenises
-//! free text, where a date is one span among words, and uses this module's era table and calendar
-//! check).
-//!
-//! **For the callers still to switch** (the anonymization `FlexDate` and the linkage date
-//! normalisation, merged later): [`DateValue`] carries what `FlexDate` keeps — the date, the
-//! separator ([`ValueForm::separator`]) and whether month and day were zero-padded
-//! ([`ValueForm::padded`]) — so `FlexDate::parse(v)` becomes `parse_date_value(v)` plus
-//! [`DateValue::date`]; a caller that must refuse forms it cannot write back (era, 年月日, a
-//! time after the date) checks [`ValueForm`] and [`DateValue::day`] and refuses them itself.
+//! [`era_of`] are the one era table. Callers choose their output: records coarsen to `YYYY-MM`;
+//! the anonymization transforms and the `date` hierarchy write dates back in the value's own
+//! form ([`DateValue::write_date`], [`DateValue::write_year_month`], [`DateValue::write_year`]:
+//! `2003/2/14` → `2003/2`, `平成15年2月14日` → `平成15年2月`, `20030214` → `200302`), so a
+//! released column keeps the look of the export; `text::written_date` re-renders a span of a
+//! note in its own template (it tokenises free text, where a date is one span among words, and
+//! uses this module's era table and calendar check).
 //!
 //! Forms read (digits in any width, leading and trailing blanks ignored):
 //! `1980-01-02`, `1980/1/2`, `1980.01.02`, `19800102` (more digits after: a time, ignored),
@@ -86,6 +82,10 @@ pub struct ValueForm {
     pub units: bool,
     /// Month (and day) written with two digits; compact digits always are.
     pub padded: bool,
+    /// Written as `YYYYMMDD` digits.
+    pub compact: bool,
+    /// Something (a time) followed the date; it is not part of the value read.
+    pub time: bool,
 }
 
 /// A date read from one field.
@@ -102,6 +102,57 @@ impl DateValue {
     /// The calendar date, when the value has a day.
     pub fn date(&self) -> Option<Date> {
         Date::from_calendar_date(self.year, Month::try_from(self.month).ok()?, self.day?).ok()
+    }
+}
+
+impl DateValue {
+    /// `date` written in this value's form (`None` when the form cannot be written back, e.g.
+    /// an unusual separator, or an era date before 明治).
+    pub fn write_date(&self, date: Date) -> Option<String> {
+        let (y, m, d) = (date.year(), date.month() as u8, date.day());
+        self.write(y, Some(m), Some(d), (y, m, d))
+    }
+
+    /// The year and month in this value's form. An era is the one of the month's last day, so
+    /// the label never tells which part of a month of an era change the day fell in
+    /// (1989-01-05 and 1989-01-20 are both `平成元年1月`).
+    pub fn write_year_month(&self) -> Option<String> {
+        let last = Month::try_from(self.month).map(|m| m.length(self.year)).ok()?;
+        self.write(self.year, Some(self.month), None, (self.year, self.month, last))
+    }
+
+    /// The year in this value's form (an era: the one of the year's last day).
+    pub fn write_year(&self) -> Option<String> {
+        self.write(self.year, None, None, (self.year, 12, 31))
+    }
+
+    fn write(&self, year: i32, month: Option<u8>, day: Option<u8>, anchor: (i32, u8, u8)) -> Option<String> {
+        let f = &self.form;
+        let part = |v: u8| if f.padded { format!("{v:02}") } else { v.to_string() };
+        let year_text = match f.era {
+            Some((_, style)) => {
+                let (e, n) = era_of(anchor.0, anchor.1, anchor.2)?;
+                let number = if n == 1 && style != EraStyle::Letter { "元".to_string() } else { n.to_string() };
+                match style {
+                    EraStyle::Kanji => format!("{}{number}", ERAS[e].name),
+                    EraStyle::Ligature => format!("{}{number}", ERAS[e].ligature),
+                    EraStyle::Letter => format!("{}{number}", ERAS[e].letter),
+                }
+            }
+            None => format!("{year:04}"),
+        };
+        let parts: Vec<String> = month.into_iter().chain(day).map(part).collect();
+        if f.units {
+            let units = ["月", "日"];
+            let tail: String = parts.iter().zip(units).map(|(p, u)| format!("{p}{u}")).collect();
+            return Some(format!("{year_text}年{tail}"));
+        }
+        let sep = match (f.separator, f.compact) {
+            (Some(c), _) => c.to_string(),
+            (None, true) => String::new(),
+            (None, false) => return None,
+        };
+        Some(std::iter::once(year_text).chain(parts).collect::<Vec<_>>().join(&sep))
     }
 }
 
@@ -136,12 +187,12 @@ pub fn parse_date_value(value: &str) -> Option<DateValue> {
         return None;
     }
     let month: u8 = month_digits.parse().ok()?;
-    let (sep2, rest) = split_separator(rest);
-    let (day_digits, _) = split_digits(rest);
-    let day = if day_digits.is_empty() || day_digits.len() > 2 || is_time_boundary(sep2) {
-        None
+    let (sep2, after_month) = split_separator(rest);
+    let (day_digits, after_day) = split_digits(after_month);
+    let (day, after) = if day_digits.is_empty() || day_digits.len() > 2 || is_time_boundary(sep2) {
+        (None, rest)
     } else {
-        Some(day_digits.parse::<u8>().ok()?)
+        (Some(day_digits.parse::<u8>().ok()?), after_day)
     };
     if !(1..=12).contains(&month) || day.is_some_and(|d| !is_calendar_date(year, month, d)) {
         return None;
@@ -152,6 +203,8 @@ pub fn parse_date_value(value: &str) -> Option<DateValue> {
         separator: sep1.chars().next().filter(|c| matches!(c, '-' | '/' | '.') && sep1.len() == 1),
         units: sep1 == "年",
         padded: month_digits.len() == 2 && (day.is_none() || day_digits.len() == 2),
+        compact: false,
+        time: !matches!(after.trim(), "" | "日" | "月"),
     };
     Some(DateValue { year, month, day, form })
 }
@@ -164,7 +217,8 @@ fn compact(digits: &str) -> Option<DateValue> {
     if year < 1000 || !is_calendar_date(year, month, day) {
         return None;
     }
-    let form = ValueForm { era: None, separator: None, units: false, padded: true };
+    let form =
+        ValueForm { era: None, separator: None, units: false, padded: true, compact: true, time: digits.len() > 8 };
     Some(DateValue { year, month, day: Some(day), form })
 }
 
@@ -289,6 +343,38 @@ mod tests {
             parse_date_value("2003/2/14").and_then(|d| d.date()),
             Date::from_calendar_date(2003, Month::February, 14).ok()
         );
+    }
+
+    #[test]
+    fn values_are_written_back_in_their_own_form() {
+        let w = |v: &str| {
+            let d = parse_date_value(v).expect(v);
+            (d.write_year_month().unwrap_or_default(), d.write_year().unwrap_or_default())
+        };
+        assert_eq!(w("2003/2/14"), ("2003/2".into(), "2003".into()));
+        assert_eq!(w("2003-02-14"), ("2003-02".into(), "2003".into()));
+        assert_eq!(w("20030214"), ("200302".into(), "2003".into()));
+        assert_eq!(w("2003年2月14日"), ("2003年2月".into(), "2003年".into()));
+        assert_eq!(w("平成15年2月14日"), ("平成15年2月".into(), "平成15年".into()));
+        assert_eq!(w("H15.02.14"), ("H15.02".into(), "H15".into()));
+        assert_eq!(w("㍻15年2月14日"), ("㍻15年2月".into(), "㍻15年".into()));
+        // The era of the month's (year's) last day: 1989-01-05 is 昭和64年, but its month label
+        // must not tell it from 1989-01-20 (平成元年).
+        assert_eq!(w("昭和64年1月5日"), ("平成元年1月".into(), "平成元年".into()));
+        assert_eq!(w("平成元年1月20日"), ("平成元年1月".into(), "平成元年".into()));
+        assert_eq!(w("1980/01/02 12:30").0, "1980/01");
+        let shifted = |v: &str, days: i64| {
+            let d = parse_date_value(v).expect(v);
+            d.write_date(d.date().expect("a day").checked_add(time::Duration::days(days)).expect("in range"))
+        };
+        assert_eq!(shifted("2019/4/30", 1).as_deref(), Some("2019/5/1"));
+        assert_eq!(shifted("平成31年4月30日", 1).as_deref(), Some("令和元年5月1日"));
+        assert_eq!(shifted("R1.05.01", 366).as_deref(), Some("R2.05.01"));
+        assert_eq!(shifted("20240110", -10).as_deref(), Some("20231231"));
+        assert_eq!(shifted("1980_01_02", 1), None, "an unusual separator is not guessed");
+        assert!(parse_date_value("1980/01/02 12:30").is_some_and(|d| d.form.time));
+        assert!(parse_date_value("198001021230").is_some_and(|d| d.form.time));
+        assert!(parse_date_value("1980年1月2日").is_some_and(|d| !d.form.time));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod deface;
 pub mod key;
 pub mod linkage;
 pub mod package;
+pub mod postal;
 pub mod pseudonym;
 pub mod records;
 pub mod report;

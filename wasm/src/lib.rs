@@ -50,7 +50,7 @@ pub use deface::deface_series;
 pub use error::Failure;
 pub use linkage::{generate_linkage_key, linkage_key_fingerprint, linkage_tokens};
 pub use options::Options;
-pub use text::{TextRedactor, redact_text};
+pub use text::{TextRedactor, dictionaries_loaded, load_dictionaries, redact_text};
 pub use types::{
     BatchSummaryObject, DeidentifyOptions, DeidentifyResult, PatientIdentifiersObject, PolicyObject, RedactTextOptions,
     RedactTextResult,

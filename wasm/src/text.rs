@@ -188,3 +188,20 @@ impl TextRedactor {
         js_sys::JSON::parse(&json)
     }
 }
+
+/// Loads the name and place lists from `kakou-dict.bin` (`scripts/build-dict.sh`) into a module
+/// built without them (the package's lazy build, `--no-default-features`). Until then the
+/// redactor runs without them: names and places known only from the lists are missed (see
+/// `dictionariesLoaded`). Throws `dictionaries-error` for a bad bundle, or when the lists are
+/// already in place (built in, or loaded before).
+#[wasm_bindgen(js_name = loadDictionaries)]
+pub fn load_dictionaries(bytes: &[u8]) -> Result<(), JsValue> {
+    kakou_sdk::text::dictionaries::load_dictionaries(bytes)
+        .map_err(|e| Failure::new("dictionaries-error", e.to_string()).into())
+}
+
+/// Whether the name and place lists are in use (built in, or loaded).
+#[wasm_bindgen(js_name = dictionariesLoaded)]
+pub fn dictionaries_loaded() -> bool {
+    kakou_sdk::text::dictionaries::dictionaries_loaded()
+}

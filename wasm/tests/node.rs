@@ -3,6 +3,29 @@
 
 mod common;
 
+/// The lazy build (`--no-default-features`): the module ships without the lists; a bare name that
+/// only the lexicon recognises is missed until JS loads them, and found after.
+#[cfg(not(feature = "embedded-dictionaries"))]
+#[wasm_bindgen_test::wasm_bindgen_test]
+fn dictionaries_load_on_demand() {
+    use common::*;
+    use kakou_wasm::{dictionaries_loaded, load_dictionaries, redact_text};
+    let note = "山田 太郎 70歳 男性。";
+    let text = |r: kakou_wasm::RedactTextResult| get(&r.into(), "text").as_string().expect("text");
+    // The only test that loads the lists in this build (the one shared test that needs them is
+    // ignored here), so it starts on a module with nothing loaded.
+    assert!(!dictionaries_loaded());
+    {
+        assert!(text(redact_text(note, None).expect("runs")).contains("山田"), "no lexicon, no bare name");
+        let err = expect_error(load_dictionaries(b"==> ja_surnames <==\n"), "dictionaries-error");
+        assert!(String::from(err.message()).contains("ja_given"));
+        load_dictionaries(&dictionary_bundle()).expect("loads");
+    }
+    assert!(dictionaries_loaded());
+    assert!(!text(redact_text(note, None).expect("runs")).contains("山田"), "the lexicon finds it once loaded");
+    expect_error(load_dictionaries(&dictionary_bundle()), "dictionaries-error");
+}
+
 kakou_wasm_tests!();
 kakou_records_wasm_tests!();
 kakou_anonymize_tests!();
@@ -57,4 +80,12 @@ fn a_phantom_head_series_is_defaced_with_progress_and_qc() {
     expect_error(kakou_wasm::deface_series(few, &opts(KEY_A, "basic"), None, None), "too-few-slices");
     let junk = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("not bytes"));
     expect_error(kakou_wasm::deface_series(junk, &opts(KEY_A, "basic"), None, None), "invalid-options");
+}
+
+/// The default build has the lists built in: nothing to load.
+#[cfg(feature = "embedded-dictionaries")]
+#[wasm_bindgen_test]
+fn dictionaries_are_built_in_by_default() {
+    assert!(kakou_wasm::dictionaries_loaded());
+    expect_error(kakou_wasm::load_dictionaries(b""), "dictionaries-error");
 }

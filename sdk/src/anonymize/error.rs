@@ -49,4 +49,7 @@ pub enum RecordIssue {
     Unreadable { line: u64, problem: String },
     #[error("row {row}, column '{column}': {problem}; the cell was suppressed")]
     BadValue { row: usize, column: String, problem: String },
+    /// Released, but the output encoding (CP932) lacks some of the cell's characters.
+    #[error("row {row}, column '{column}': {count} character(s) the output encoding cannot write, written as 〓")]
+    NotEncodable { row: usize, column: String, count: usize },
 }

@@ -8,7 +8,7 @@
 //!
 //! Built-ins cover what Japanese medical tables need most: ages in 5/10/20-year bands with
 //! top-coding, any integer in nested bands, dates → year-month → year, addresses → prefecture,
-//! postal codes → 3-digit area → 1-digit region, ICD-10 codes → 3-character category → chapter.
+//! postal codes → 3-digit area → 1-digit region or → prefecture (Japan Post table), ICD-10 codes → 3-character category → chapter.
 //! A value a hierarchy cannot place (not in the table, not a number, not a date) is *missing*:
 //! the record is suppressed and reported, never released raw.
 
@@ -17,8 +17,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::AnonError;
-use super::transform::FlexDate;
 use crate::address::{AddressPolicy, coarsen_address};
+use crate::date_forms::parse_date_value;
+use crate::postal::{postal_digits, prefecture_of_postal_code};
 
 /// Where a quasi-identifier's hierarchy comes from (policy file syntax).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +48,9 @@ pub enum HierarchySpec {
     Prefecture,
     /// Japanese postal codes (7 digits) → first 3 digits → first digit.
     PostalCode,
+    /// Japanese postal codes → prefecture (Japan Post's table, `crate::postal`); a code that
+    /// decides no prefecture is not placed (its record is suppressed).
+    PostalPrefecture,
     /// ICD-10 codes → 3-character category → chapter.
     Icd10,
     /// Kept or suppressed, nothing in between.
@@ -163,7 +167,7 @@ impl Hierarchy {
             Hierarchy::Builtin(spec) => match spec {
                 HierarchySpec::Age { bands, .. } | HierarchySpec::Numeric { bands, .. } => bands.len() + 1,
                 HierarchySpec::Date | HierarchySpec::PostalCode | HierarchySpec::Icd10 => 3,
-                HierarchySpec::Prefecture => 2,
+                HierarchySpec::Prefecture | HierarchySpec::PostalPrefecture => 2,
                 HierarchySpec::Suppress | HierarchySpec::File(_) => 1,
             },
         }
@@ -187,6 +191,7 @@ impl Hierarchy {
                 HierarchySpec::Date => "date → year-month → year".into(),
                 HierarchySpec::Prefecture => "address → prefecture".into(),
                 HierarchySpec::PostalCode => "postal code → 3 digits → 1 digit".into(),
+                HierarchySpec::PostalPrefecture => "postal code → prefecture".into(),
                 HierarchySpec::Icd10 => "ICD-10 → category → chapter".into(),
                 HierarchySpec::Suppress | HierarchySpec::File(_) => "kept or suppressed".into(),
             },
@@ -217,17 +222,15 @@ fn builtin_chain(spec: &HierarchySpec, value: &str) -> Option<Vec<String>> {
         HierarchySpec::Age { bands, top } => numeric_chain(value, bands, *top, None),
         HierarchySpec::Numeric { bands, top, bottom } => numeric_chain(value, bands, *top, *bottom),
         HierarchySpec::Date => {
-            let d = FlexDate::parse(value)?;
-            Some(vec![d.year_month(), d.year(), star()])
+            let d = parse_date_value(value)?;
+            Some(vec![d.write_year_month()?, d.write_year()?, star()])
         }
         HierarchySpec::Prefecture => Some(vec![coarsen_address(value, AddressPolicy::Prefecture)?, star()]),
         HierarchySpec::PostalCode => {
-            let digits: String =
-                value.chars().filter_map(|c| c.to_digit(10)).map(|d| char::from(b'0' + d as u8)).collect();
-            let clean = value.chars().all(|c| c.is_numeric() || "-−ー－〒 ".contains(c));
-            (digits.len() == 7 && clean)
-                .then(|| vec![format!("{}****", &digits[..3]), format!("{}******", &digits[..1]), star()])
+            let digits = postal_digits(value)?;
+            Some(vec![format!("{}****", &digits[..3]), format!("{}******", &digits[..1]), star()])
         }
+        HierarchySpec::PostalPrefecture => Some(vec![prefecture_of_postal_code(value)?.to_string(), star()]),
         HierarchySpec::Icd10 => {
             let (category, chapter) = icd10_category_and_chapter(value)?;
             Some(vec![category, chapter.to_string(), star()])
@@ -449,6 +452,9 @@ mod tests {
         let postal = Hierarchy::Builtin(HierarchySpec::PostalCode);
         assert_eq!(postal.chain("〒100-8914").unwrap(), vec!["100****", "1******", "*"]);
         assert_eq!(postal.chain("100-89"), None);
+        let by_post = Hierarchy::Builtin(HierarchySpec::PostalPrefecture);
+        assert_eq!(by_post.chain("〒100-8914").unwrap(), vec!["東京都", "*"]);
+        assert_eq!(by_post.chain("498-0000"), None, "a code in two prefectures is not placed");
         let pref = Hierarchy::Builtin(HierarchySpec::Prefecture);
         assert_eq!(pref.chain("東京都千代田区永田町1-6-1").unwrap(), vec!["東京都", "*"]);
         assert_eq!(pref.chain("somewhere"), None);

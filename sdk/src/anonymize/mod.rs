@@ -15,7 +15,8 @@
 //! 3. [`search`]: the least-loss node of the generalization lattice that satisfies the privacy
 //!    models within the suppression limit.
 //! 4. Release: generalized labels, `*` for every quasi-identifier of a suppressed record (as ARX
-//!    writes them), identifiers and unlisted columns removed; [`risk`] before and after.
+//!    writes them) or, with cell suppression, for the suppressed cells only; identifiers and
+//!    unlisted columns removed; [`risk`] before and after.
 
 pub mod error;
 pub mod hierarchy;
@@ -27,13 +28,14 @@ pub mod transform;
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 pub use error::{AnonError, RecordIssue};
 pub use hierarchy::{CompiledHierarchy, Hierarchy, HierarchySpec, HierarchyTable};
 pub use policy::{
-    ColumnPolicy, LDiversity, LVariant, Metric, Policy, PrivacySettings, Role, TCloseness, TDistance, Unlisted,
+    ColumnPolicy, LDiversity, LVariant, Metric, Policy, PrivacySettings, Role, Suppression, TCloseness, TDistance,
+    Unlisted,
 };
 pub use risk::{RiskReport, assess};
 pub use table::{Column, Table, TableBuilder};
@@ -67,6 +69,9 @@ pub struct ColumnReport {
     pub hierarchy: Option<String>,
     pub level: Option<usize>,
     pub height: Option<usize>,
+    /// For quasi-identifiers: cells released as `*` (suppressed records included).
+    #[serde(default)]
+    pub suppressed_cells: Option<usize>,
 }
 
 /// The search's result and the utility of the release (formulas in docs/anonymization.md).
@@ -77,6 +82,12 @@ pub struct SolutionReport {
     /// …of which because a value was not in its hierarchy (or unreadable).
     pub suppressed_not_in_hierarchy: usize,
     pub suppression_limit_records: usize,
+    /// Quasi-identifier cells released as `*`, all columns (suppressed records included).
+    #[serde(default)]
+    pub suppressed_cells: usize,
+    /// With cell suppression, the limit in cells (⌊limit × records × quasi-identifiers⌋).
+    #[serde(default)]
+    pub suppression_limit_cells: Option<usize>,
     pub classes: usize,
     pub min_class_size: usize,
     /// ARX "Precision" (generalization intensity; suppressed cells count 1), 0–1.
@@ -170,7 +181,9 @@ pub fn anonymize(
     // 3. Search.
     let mut levels = vec![0usize; plan.quasi.len()];
     let mut solution = None;
-    let mut failed: FxHashSet<u128> = FxHashSet::default();
+    // Per rejected class (key at the chosen node), the bit set of its suppressed quasi-identifiers.
+    let mut masks: FxHashMap<u128, u64> = FxHashMap::default();
+    let mut cells_per_qi = vec![forced_count; plan.quasi.len()];
     let mut engine = None;
     if !plan.quasi.is_empty() {
         let quasi =
@@ -198,18 +211,26 @@ pub fn anonymize(
             k: policy.privacy.k,
             suppression_limit: policy.privacy.suppression_limit,
             metric: policy.privacy.metric,
+            suppression: policy.privacy.suppression,
         };
         let e = Engine::new(&input)?;
         let s = e.search()?;
         let (ev, fails) = e.evaluate(&s.levels, &e.project(&s.levels));
-        failed = fails.into_iter().collect();
+        let all = u64::MAX;
+        masks = match &ev.local {
+            Some(local) => local.masks.clone(),
+            None => fails.into_iter().map(|k| (k, all)).collect(),
+        };
         levels = s.levels.clone();
         let suppressed = ev.suppressed + forced_count;
+        cells_per_qi = e.suppressed_cells(&ev).iter().map(|&c| c as usize).collect();
         solution = Some(SolutionReport {
             levels: s.levels.clone(),
             suppressed_records: suppressed,
             suppressed_not_in_hierarchy: forced_count,
             suppression_limit_records: e.max_suppressed(),
+            suppressed_cells: cells_per_qi.iter().sum(),
+            suppression_limit_cells: ev.local.as_ref().map(|_| e.max_cells()),
             classes: ev.classes,
             min_class_size: ev.min_class,
             precision: e.precision(&s.levels, &ev),
@@ -226,13 +247,17 @@ pub fn anonymize(
     }
 
     // 4. Release.
-    let mut suppressed_row = forced.clone();
+    let n_quasi = plan.quasi.len();
+    let mut row_mask: Vec<u64> = forced.iter().map(|&f| if f { u64::MAX } else { 0 }).collect();
     if let Some(e) = &engine {
-        for (row, s) in suppressed_row.iter_mut().enumerate().filter(|(_, s)| !**s) {
+        for (row, m) in row_mask.iter_mut().enumerate().filter(|(_, m)| **m == 0) {
             let key = e.key_at(plan.quasi.iter().map(|&i| columns[i].codes[row]), &levels);
-            *s = failed.contains(&key);
+            *m = masks.get(&key).copied().unwrap_or(0);
         }
     }
+    let full = if n_quasi >= 64 { u64::MAX } else { (1u64 << n_quasi) - 1 };
+    // A record is suppressed when every quasi-identifier is `*`.
+    let suppressed_row: Vec<bool> = row_mask.iter().map(|&m| n_quasi > 0 && m & full == full).collect();
     let mut released = Vec::new();
     let mut column_reports = Vec::new();
     for (i, col) in columns.iter().enumerate() {
@@ -246,6 +271,7 @@ pub fn anonymize(
             hierarchy: None,
             level: None,
             height: None,
+            suppressed_cells: None,
         };
         if let Some(q) = plan.quasi.iter().position(|&x| x == i) {
             let (c, desc) = &compiled[&i];
@@ -253,8 +279,13 @@ pub fn anonymize(
             report.hierarchy = Some(desc.clone());
             report.level = Some(level);
             report.height = Some(c.height());
-            let values = col.codes.iter().zip(&suppressed_row).map(|(&code, &s)| {
-                if s { "*" } else { c.labels[level][c.to_level[level][code as usize] as usize].as_str() }
+            report.suppressed_cells = Some(cells_per_qi[q]);
+            let values = col.codes.iter().zip(&row_mask).map(|(&code, &m)| {
+                if m >> q.min(63) & 1 == 1 {
+                    "*"
+                } else {
+                    c.labels[level][c.to_level[level][code as usize] as usize].as_str()
+                }
             });
             released.push(Column::from_values(&col.name, values));
         } else if plan.released[i] {
@@ -411,10 +442,11 @@ impl AnonymizationReport {
     /// The report as readable text (the CLI prints it; the web app may show it).
     pub fn to_text(&self) -> String {
         let mut s = format!(
-            "{} records; k = {}, suppression limit {:.1}%, metric {:?}\n",
+            "{} records; k = {}, suppression limit {:.1}% ({:?}), metric {:?}\n",
             self.rows,
             self.privacy.k,
             100.0 * self.privacy.suppression_limit,
+            self.privacy.suppression,
             self.privacy.metric
         );
         for sr in &self.sensitive {
@@ -431,7 +463,11 @@ impl AnonymizationReport {
         for c in &self.columns {
             let what = match (c.released, c.level, c.height) {
                 (false, _, _) => "removed".to_string(),
-                (true, Some(l), Some(h)) => format!("level {l}/{h} ({})", c.hierarchy.as_deref().unwrap_or("")),
+                (true, Some(l), Some(h)) => format!(
+                    "level {l}/{h} ({}); {} cells suppressed",
+                    c.hierarchy.as_deref().unwrap_or(""),
+                    c.suppressed_cells.unwrap_or(0)
+                ),
                 (true, _, _) if !c.transforms.is_empty() => format!("{} transform(s)", c.transforms.len()),
                 (true, _, _) => "kept".into(),
             };
@@ -447,6 +483,13 @@ impl AnonymizationReport {
                 sol.suppression_limit_records,
                 sol.suppressed_not_in_hierarchy
             );
+            if let Some(limit) = sol.suppression_limit_cells {
+                s += &format!(
+                    "cell suppression: {} quasi-identifier cells suppressed ({:.2}%; limit {limit})\n",
+                    sol.suppressed_cells,
+                    100.0 * sol.suppressed_cells as f64 / (self.rows.max(1) * sol.levels.len().max(1)) as f64
+                );
+            }
             s += &format!(
                 "utility: precision loss {:.4}  loss (Iyengar) {:.4}  discernibility {:.0}  average class size {:.1}\n",
                 sol.precision, sol.loss, sol.discernibility, sol.average_class_size

@@ -50,11 +50,27 @@ pub struct PrivacySettings {
     /// k-anonymity: every released combination of quasi-identifiers is shared by ≥ k records.
     #[serde(default = "default_k")]
     pub k: u32,
-    /// Largest fraction of records that may be suppressed (0.05 = 5 %).
+    /// Largest fraction that may be suppressed (0.05 = 5 %): of records with record
+    /// suppression, of quasi-identifier cells (records × quasi-identifiers) with cell suppression.
     #[serde(default = "default_limit")]
     pub suppression_limit: f64,
     #[serde(default)]
     pub metric: Metric,
+    /// What is suppressed for records in classes that fail a model.
+    #[serde(default)]
+    pub suppression: Suppression,
+}
+
+/// How outliers (records in classes that fail a privacy model) are suppressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Suppression {
+    /// Every quasi-identifier of the record becomes `*` (ARX's record suppression).
+    #[default]
+    Records,
+    /// Only the fewest quasi-identifier cells needed for the record to join a class that
+    /// satisfies the models become `*` (local suppression); the rest of the record is released.
+    Cells,
 }
 
 fn default_k() -> u32 {
@@ -66,7 +82,12 @@ fn default_limit() -> f64 {
 
 impl Default for PrivacySettings {
     fn default() -> Self {
-        PrivacySettings { k: default_k(), suppression_limit: default_limit(), metric: Metric::default() }
+        PrivacySettings {
+            k: default_k(),
+            suppression_limit: default_limit(),
+            metric: Metric::default(),
+            suppression: Suppression::default(),
+        }
     }
 }
 

@@ -21,12 +21,20 @@
 //!   whole up-set, since bounds grow with generalization — and they are never needed for a
 //!   roll-up, because a node's children have lower bounds than it. This replaces ARX's Flash
 //!   tagging for non-monotonic metrics and still returns the exact optimum.
+//! - *Cell suppression* ([`local`]): with `suppression = "cells"` a node's rejected records lose
+//!   only the cells that separate them; a node is accepted if those cells fit the limit counted
+//!   in cells, and its loss counts each suppressed cell. Every bound above still holds (each
+//!   rejected record costs at least one cell; a suppressed cell only raises the loss).
+
+mod local;
+
+pub use local::LocalSuppression;
 
 use rustc_hash::FxHashMap;
 
 use super::error::AnonError;
 use super::hierarchy::CompiledHierarchy;
-use super::policy::{LDiversity, LVariant, Metric, TCloseness, TDistance};
+use super::policy::{LDiversity, LVariant, Metric, Suppression, TCloseness, TDistance};
 
 /// A bit field in the packed key.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +102,7 @@ pub struct SearchInput<'a> {
     pub k: u32,
     pub suppression_limit: f64,
     pub metric: Metric,
+    pub suppression: Suppression,
 }
 
 struct Sensitive<'a> {
@@ -118,6 +127,8 @@ pub struct Eval {
     pub loss_sums: Vec<f64>,
     /// Smallest released class.
     pub min_class: usize,
+    /// With cell suppression: what it did (`suppressed` then counts records suppressed whole).
+    pub local: Option<LocalSuppression>,
 }
 
 /// The chosen node and its figures.
@@ -142,6 +153,9 @@ pub struct Engine<'a> {
     n: usize,
     forced: usize,
     max_suppressed: usize,
+    /// Cell suppression: its limit in cells (⌊limit × n × Q⌋).
+    cell_mode: bool,
+    max_cells: usize,
     bottom: Cells,
     /// `[attr][level][code]` Iyengar loss of a label.
     cell_loss: Vec<Vec<Vec<f64>>>,
@@ -178,6 +192,7 @@ impl<'a> Engine<'a> {
         let forced = input.forced.iter().filter(|f| **f).count();
         let limit = input.suppression_limit.clamp(0.0, 1.0);
         let max_suppressed = ((n as f64) * limit + 1e-9).floor() as usize;
+        let max_cells = ((n as f64) * (input.quasi.len() as f64) * limit + 1e-9).floor() as usize;
 
         let mut index: FxHashMap<u128, u32> = FxHashMap::default();
         let mut bottom = Cells::default();
@@ -252,6 +267,8 @@ impl<'a> Engine<'a> {
             n,
             forced,
             max_suppressed,
+            cell_mode: input.suppression == Suppression::Cells,
+            max_cells,
             bottom,
             cell_loss,
             loss_at_level,
@@ -349,8 +366,45 @@ impl<'a> Engine<'a> {
 
     /// Groups `cells` (at node `levels`) into classes and applies the privacy models.
     /// Returns the figures and the quasi-identifier keys of the suppressed classes.
+    /// With cell suppression, `Eval::local` says which cells of the rejected classes are
+    /// suppressed (whatever the limit).
     pub fn evaluate(&self, levels: &[usize], cells: &Cells) -> (Eval, Vec<u128>) {
-        self.evaluate_inner(levels, cells, true, usize::MAX)
+        let (ev, failed) = self.evaluate_inner(levels, cells, true, usize::MAX);
+        match self.cell_mode {
+            true => match self.with_local(levels, cells, ev.clone(), &failed, usize::MAX) {
+                Some(local) => (local, failed),
+                None => (ev, failed),
+            },
+            false => (ev, failed),
+        }
+    }
+
+    /// `ev` with the rejected classes `failed` suppressed cell by cell; `None` if that needs more
+    /// than `budget` cells.
+    fn with_local(
+        &self,
+        levels: &[usize],
+        cells: &Cells,
+        mut ev: Eval,
+        failed: &[u128],
+        budget: usize,
+    ) -> Option<Eval> {
+        let local = self.suppress_cells(levels, cells, failed, budget)?;
+        ev.suppressed = local.whole_records;
+        ev.classes += local.classes;
+        ev.sum_sq += local.sum_sq;
+        if local.classes > 0 {
+            ev.min_class =
+                if ev.classes == local.classes { local.min_class } else { ev.min_class.min(local.min_class) };
+        }
+        ev.loss_sums.iter_mut().zip(&local.loss_sums).for_each(|(s, l)| *s += l);
+        ev.local = Some(local);
+        Some(ev)
+    }
+
+    /// Cells the models may suppress (cell suppression): the limit less the forced records.
+    fn cell_budget(&self) -> usize {
+        self.max_cells.saturating_sub(self.forced * self.fields.len())
     }
 
     /// `with_loss`: also sum the Iyengar loss of released cells (needed for the Loss metric and
@@ -464,10 +518,9 @@ impl<'a> Engine<'a> {
     pub fn loss(&self, levels: &[usize], ev: &Eval) -> f64 {
         let n = self.n.max(1) as f64;
         let s = self.total_suppressed(ev) as f64;
-        let q = self.fields.len().max(1) as f64;
         match self.metric {
             Metric::Precision => self.precision(levels, ev),
-            Metric::Loss => ev.loss_sums.iter().map(|ls| (ls + s) / n).sum::<f64>() / q,
+            Metric::Loss => self.iyengar(ev),
             Metric::Discernibility => ev.sum_sq + s * n,
             Metric::Aecs => {
                 if ev.classes == 0 {
@@ -482,16 +535,30 @@ impl<'a> Engine<'a> {
     /// ARX's Precision of an evaluated node.
     pub fn precision(&self, levels: &[usize], ev: &Eval) -> f64 {
         let n = self.n.max(1) as f64;
-        let s = self.total_suppressed(ev) as f64;
         let q = self.fields.len().max(1) as f64;
-        self.hier.iter().zip(levels).map(|(h, &l)| ((n - s) * intensity(l, h.height()) + s) / n).sum::<f64>() / q
+        let cells = self.suppressed_cells(ev);
+        self.hier
+            .iter()
+            .zip(levels)
+            .zip(&cells)
+            .map(|((h, &l), &s)| ((n - s) * intensity(l, h.height()) + s) / n)
+            .sum::<f64>()
+            / q
     }
 
     /// ARX's Loss of an evaluated node.
     pub fn iyengar(&self, ev: &Eval) -> f64 {
         let n = self.n.max(1) as f64;
-        let s = self.total_suppressed(ev) as f64;
-        ev.loss_sums.iter().map(|ls| (ls + s) / n).sum::<f64>() / self.fields.len().max(1) as f64
+        let cells = self.suppressed_cells(ev);
+        ev.loss_sums.iter().zip(&cells).map(|(ls, s)| (ls + s) / n).sum::<f64>() / self.fields.len().max(1) as f64
+    }
+
+    /// Per quasi-identifier, the cells suppressed (forced records included).
+    pub fn suppressed_cells(&self, ev: &Eval) -> Vec<f64> {
+        match &ev.local {
+            Some(local) => local.cells.iter().map(|&c| (c + self.forced) as f64).collect(),
+            None => vec![self.total_suppressed(ev) as f64; self.fields.len()],
+        }
     }
 
     /// A lower bound of the metric over every way of suppressing records at this node.
@@ -512,6 +579,10 @@ impl<'a> Engine<'a> {
     /// How many records the models may suppress at `levels` for the node to be accepted and,
     /// for Precision, to beat `best` (its loss is G + (s/n)(1 − G), growing with s).
     fn budget(&self, levels: &[usize], best: Option<f64>) -> usize {
+        if self.cell_mode {
+            // Each rejected record costs at least one cell.
+            return self.cell_budget();
+        }
         let models = self.max_suppressed.saturating_sub(self.forced);
         match (self.metric, best) {
             (Metric::Precision, Some(best)) => {
@@ -526,6 +597,29 @@ impl<'a> Engine<'a> {
             }
             _ => models,
         }
+    }
+
+    /// The node's figures if it is accepted (and, with cell suppression, could beat `best`).
+    fn accept(&self, levels: &[usize], cells: &Cells, ev: Eval, failed: &[u128], best: Option<f64>) -> Option<Eval> {
+        if !self.cell_mode {
+            return (self.total_suppressed(&ev) <= self.max_suppressed).then_some(ev);
+        }
+        if ev.suppressed > self.cell_budget() {
+            return None;
+        }
+        if let Some(best) = best
+            && self.metric == Metric::Precision
+        {
+            // Each rejected record loses at least one cell, at best in its most generalized attribute.
+            let n = self.n.max(1) as f64;
+            let q = self.fields.len().max(1) as f64;
+            let cheapest =
+                self.hier.iter().zip(levels).map(|(h, &l)| 1.0 - intensity(l, h.height())).fold(1.0, f64::min);
+            if self.lower_bound(levels) + ev.suppressed as f64 * cheapest / (n * q) >= best {
+                return None;
+            }
+        }
+        self.with_local(levels, cells, ev, failed, self.cell_budget())
     }
 
     /// Finds the node with least loss that satisfies the models within the suppression limit.
@@ -568,9 +662,10 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let cells = self.cells_for(&levels, &prev, &index_of);
-                let (ev, _) = self.evaluate_inner(&levels, &cells, self.metric == Metric::Loss, budget);
+                let with_loss = self.metric == Metric::Loss || self.cell_mode;
+                let (ev, failed) = self.evaluate_inner(&levels, &cells, with_loss, budget);
                 evaluated += 1;
-                if self.total_suppressed(&ev) <= self.max_suppressed {
+                if let Some(ev) = self.accept(&levels, &cells, ev, &failed, best.as_ref().map(|b| b.0)) {
                     let loss = self.loss(&levels, &ev);
                     if best.as_ref().is_none_or(|(b, _, _)| loss < *b) {
                         best = Some((loss, levels.clone(), ev));
@@ -638,6 +733,11 @@ impl<'a> Engine<'a> {
 
     pub fn max_suppressed(&self) -> usize {
         self.max_suppressed
+    }
+
+    /// The limit in cells (used with cell suppression).
+    pub fn max_cells(&self) -> usize {
+        self.max_cells
     }
 
     pub fn forced(&self) -> usize {

@@ -18,7 +18,12 @@ fn col(name: &str, role: Role, hierarchy: Option<HierarchySpec>) -> ColumnPolicy
 
 fn policy(k: u32, limit: f64, columns: Vec<ColumnPolicy>) -> Policy {
     Policy {
-        privacy: PrivacySettings { k, suppression_limit: limit, metric: Metric::Precision },
+        privacy: PrivacySettings {
+            k,
+            suppression_limit: limit,
+            metric: Metric::Precision,
+            suppression: Default::default(),
+        },
         patient: None,
         hierarchy_separator: ';',
         unlisted: Unlisted::Remove,
@@ -130,7 +135,7 @@ fn with_engine<R>(
     t: &Table,
     files: &HashMap<String, String>,
     cols: &[ColumnPolicy],
-    settings: (u32, f64, Metric),
+    settings: (u32, f64, Metric, Suppression),
     f: impl FnOnce(&Engine) -> R,
 ) -> R {
     let compiled: Vec<CompiledHierarchy> = cols
@@ -165,6 +170,7 @@ fn with_engine<R>(
         k: settings.0,
         suppression_limit: settings.1,
         metric: settings.2,
+        suppression: settings.3,
     };
     f(&Engine::new(&input).unwrap())
 }
@@ -193,7 +199,7 @@ fn the_search_finds_the_brute_force_optimum_for_every_metric_and_model() {
             cols[3].t_closeness = *tc;
             for metric in [Metric::Precision, Metric::Loss, Metric::Discernibility, Metric::Aecs] {
                 for (k, limit) in [(3, 0.0), (5, 0.04), (10, 0.1)] {
-                    with_engine(&t, &files, &cols, (k, limit, metric), |e| {
+                    with_engine(&t, &files, &cols, (k, limit, metric, Suppression::Records), |e| {
                         let brute = all_nodes(&e.heights())
                             .into_iter()
                             .filter_map(|n| {
@@ -221,7 +227,7 @@ fn the_search_finds_the_brute_force_optimum_for_every_metric_and_model() {
 fn k_anonymity_and_distinct_l_diversity_are_monotone_under_generalization() {
     let (t, files, mut cols) = small_adult_like(200, 9);
     cols[3].l_diversity = Some(LDiversity { l: 2.0, variant: LVariant::Distinct });
-    with_engine(&t, &files, &cols, (4, 0.0, Metric::Precision), |e| {
+    with_engine(&t, &files, &cols, (4, 0.0, Metric::Precision, Suppression::Records), |e| {
         let heights = e.heights();
         for node in all_nodes(&heights) {
             let (ev, _) = e.evaluate(&node, &e.project(&node));
@@ -257,7 +263,9 @@ fn k_l_and_t_on_a_hand_table() {
     ];
     let bottom = [0usize, 0];
     let suppressed = |cols: &[ColumnPolicy], k: u32| {
-        with_engine(&t, &files, cols, (k, 1.0, Metric::Precision), |e| e.evaluate(&bottom, &e.project(&bottom)).0)
+        with_engine(&t, &files, cols, (k, 1.0, Metric::Precision, Suppression::Records), |e| {
+            e.evaluate(&bottom, &e.project(&bottom)).0
+        })
     };
     // k: sizes 3 and 2.
     assert_eq!(suppressed(&cols, 2).suppressed, 0);
@@ -337,4 +345,106 @@ fn released_table_satisfies_k_and_reports_arx_precision() {
         *counts.entry(qi).or_default() += 1;
     }
     assert!(counts.iter().all(|(k, &c)| c >= 5 || k.iter().all(|v| *v == "*")));
+}
+
+#[test]
+fn cell_suppression_search_finds_the_brute_force_optimum() {
+    let models: Vec<(Option<LDiversity>, Option<TCloseness>)> = vec![
+        (None, None),
+        (Some(LDiversity { l: 2.0, variant: LVariant::Distinct }), None),
+        (None, Some(TCloseness { t: 0.3, distance: TDistance::Equal })),
+    ];
+    for seed in 1..=3u64 {
+        let (t, files, mut cols) = small_adult_like(300, seed);
+        for (l, tc) in &models {
+            cols[3].l_diversity = *l;
+            cols[3].t_closeness = *tc;
+            for metric in [Metric::Precision, Metric::Loss, Metric::Discernibility] {
+                for (k, limit) in [(3, 0.01), (5, 0.04), (10, 0.1)] {
+                    with_engine(&t, &files, &cols, (k, limit, metric, Suppression::Cells), |e| {
+                        let brute = all_nodes(&e.heights())
+                            .into_iter()
+                            .filter_map(|n| {
+                                let (ev, _) = e.evaluate(&n, &e.project(&n));
+                                let cells = ev.local.as_ref().map_or(0, |l| l.total_cells());
+                                (cells <= e.max_cells()).then(|| e.loss(&n, &ev))
+                            })
+                            .fold(f64::INFINITY, f64::min);
+                        match e.search() {
+                            Ok(s) => assert!(
+                                (s.loss - brute).abs() < 1e-9,
+                                "seed {seed} {metric:?} k={k} {l:?} {tc:?}: search {} brute {brute}",
+                                s.loss
+                            ),
+                            Err(AnonError::NoSolution { .. }) => assert!(brute.is_infinite()),
+                            Err(other) => panic!("{other}"),
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Classes of the released quasi-identifiers, `*` an ordinary value, fully suppressed rows left
+/// out (as check_k.py counts them): (smallest class, smallest distinct dx count, `*` per column).
+fn released_classes(t: &Table, quasi: usize) -> (usize, usize, Vec<usize>) {
+    let mut classes: HashMap<Vec<String>, (usize, std::collections::HashSet<String>)> = HashMap::new();
+    let mut stars = vec![0; quasi];
+    for r in 0..t.n_rows() {
+        let row: Vec<String> = t.row(r).map(str::to_string).collect();
+        row[..quasi].iter().enumerate().filter(|(_, v)| *v == "*").for_each(|(a, _)| stars[a] += 1);
+        if row[..quasi].iter().all(|v| v == "*") {
+            continue;
+        }
+        let e = classes.entry(row[..quasi].to_vec()).or_default();
+        e.0 += 1;
+        e.1.insert(row[quasi].clone());
+    }
+    let k = classes.values().map(|c| c.0).min().unwrap_or(0);
+    let l = classes.values().map(|c| c.1.len()).min().unwrap_or(0);
+    (k, l, stars)
+}
+
+#[test]
+fn cell_suppression_releases_k_anonymous_l_diverse_tables_and_loses_less_than_record_suppression() {
+    for seed in [4u64, 5, 6] {
+        let (t, files, mut cols) = small_adult_like(500, seed);
+        cols[3].l_diversity = Some(LDiversity { l: 2.0, variant: LVariant::Distinct });
+        let mut p = policy(5, 0.05, cols);
+        let records = anonymize(&t, &p, &files, None).unwrap().report.solution.unwrap();
+        p.privacy.suppression = Suppression::Cells;
+        let out = anonymize(&t, &p, &files, None).unwrap();
+        let sol = out.report.solution.clone().unwrap();
+        let (k, l, stars) = released_classes(&out.table, 3);
+        assert!(k >= 5 && l >= 2, "seed {seed}: k={k} l={l}");
+        assert!(sol.suppressed_cells <= sol.suppression_limit_cells.unwrap());
+        let reported: Vec<usize> = out.report.columns[..3].iter().map(|c| c.suppressed_cells.unwrap()).collect();
+        assert_eq!(reported, stars, "seed {seed}: the report counts the released '*' cells");
+        assert!(sol.precision <= records.precision + 1e-12, "seed {seed}: {} > {}", sol.precision, records.precision);
+        assert_eq!(out.report.risk_after.min_class_size, k);
+    }
+}
+
+#[test]
+fn one_distinguishing_cell_is_suppressed_not_the_record() {
+    // Five records share (F, 30); three (M, 40, a|b|c) differ only in zone. With k=3 and no
+    // hierarchy to generalize, suppressing `zone` in those three makes them one class of 3.
+    let mut rows = vec![vec!["F", "30", "x"]; 5];
+    rows.extend([vec!["M", "40", "a"], vec!["M", "40", "b"], vec!["M", "40", "c"]]);
+    let t = table(&["sex", "age", "zone"], &rows);
+    let cols = vec![col("sex", Role::Quasi, None), col("age", Role::Quasi, None), col("zone", Role::Quasi, None)];
+    let mut p = policy(3, 0.2, cols);
+    p.privacy.suppression = Suppression::Cells;
+    let out = anonymize(&t, &p, &HashMap::new(), None).unwrap();
+    assert_eq!(values(&out.table, "zone")[5..], ["*", "*", "*"]);
+    assert_eq!(values(&out.table, "sex")[5..], ["M", "M", "M"]);
+    let sol = out.report.solution.unwrap();
+    assert_eq!((sol.suppressed_records, sol.suppressed_cells), (0, 3));
+    assert_eq!(values(&out.table, "zone")[..5], ["x"; 5], "the other records keep their zone");
+    // Record suppression (3 of 8 records over the 20 % limit) must blank zone for everyone.
+    p.privacy.suppression = Suppression::Records;
+    let rec = anonymize(&t, &p, &HashMap::new(), None).unwrap();
+    assert_eq!(values(&rec.table, "zone"), ["*"; 8]);
+    assert!(sol.precision < rec.report.solution.unwrap().precision);
 }

@@ -13,11 +13,12 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Month};
+use time::Duration;
 
 use super::error::{AnonError, RecordIssue};
 use super::table::{Column, Encoder};
 use crate::ProjectKey;
+use crate::date_forms::parse_date_value;
 use crate::dates::{Coarsening, DateShift, ShiftRange};
 
 /// One value transform (policy file syntax: `{ band = { width = 5 } }`, `{ top_code = { at = 201 } }`…).
@@ -151,11 +152,12 @@ fn step(s: State, t: &Transform, column: &str, ctx: &TransformContext) -> Result
         }
         Transform::Rare { min, replacement } => Ok(rare(s, *min, replacement, ctx.patient)),
         Transform::DateCoarsen(to) => Ok(map_values(s, |v| {
-            let d = FlexDate::parse(v).ok_or("not a date")?;
-            Ok(match to {
-                Coarsening::YearMonth => d.year_month(),
-                Coarsening::Year => d.year(),
-            })
+            let d = parse_date_value(v).ok_or("not a date")?;
+            let out = match to {
+                Coarsening::YearMonth => d.write_year_month(),
+                Coarsening::Year => d.write_year(),
+            };
+            out.ok_or("a date in a form that cannot be written back")
         })),
         Transform::DateShift { min_weeks, max_weeks } => {
             let key = ctx.key.ok_or(AnonError::KeyRequired)?;
@@ -263,7 +265,7 @@ fn shift_dates(s: State, key: &ProjectKey, patient: &Column, range: ShiftRange) 
         } else {
             let days =
                 *offsets.entry(patient.codes[row]).or_insert_with(|| DateShift::for_patient(key, pid, range).days);
-            FlexDate::parse(value).and_then(|d| d.shifted(days)).map(|d| d.format()).ok_or_else(|| "not a date".into())
+            shift_value(value, days)
         };
         let (label, problem) = match out {
             Ok(v) => (v, s.bad[c as usize].clone()),
@@ -280,58 +282,17 @@ fn shift_dates(s: State, key: &ProjectKey, patient: &Column, range: ShiftRange) 
     State { dict, codes, coded, bad }
 }
 
-/// A calendar date and how it was written, so outputs keep the input's style
-/// (`2003/2/14` → `2003/2`, `2003-02-14` → `2003-02`, `20030214` → `200302`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlexDate {
-    date: Date,
-    sep: Option<char>,
-    pad: bool,
-}
-
-impl FlexDate {
-    pub fn parse(value: &str) -> Option<FlexDate> {
-        let v = value.trim();
-        let (y, m, d, sep, pad) = if let Some(sep) = ['-', '/', '.'].into_iter().find(|s| v.contains(*s)) {
-            let parts: Vec<&str> = v.split(sep).collect();
-            if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-                return None;
-            }
-            (parts[0], parts[1], parts[2], Some(sep), parts[1].len() == 2 && parts[2].len() == 2)
-        } else if v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()) {
-            (&v[..4], &v[4..6], &v[6..], None, true)
-        } else {
-            return None;
-        };
-        if y.len() != 4 || m.len() > 2 || d.len() > 2 {
-            return None;
-        }
-        let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
-        let date = Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
-        Some(FlexDate { date, sep, pad })
+/// `value` moved by `days`, written in its own form (`2024/1/10` → `2023/12/31`). Refused: a
+/// value that is not a whole date (year-month only), a date followed by a time (the time would
+/// be released unshifted or lost), a form that cannot be written back.
+fn shift_value(value: &str, days: i64) -> Result<String, String> {
+    let d = parse_date_value(value).ok_or("not a date")?;
+    if d.form.time {
+        return Err("a date with a time is not shifted".into());
     }
-
-    fn shifted(self, days: i64) -> Option<FlexDate> {
-        Some(FlexDate { date: self.date.checked_add(Duration::days(days))?, ..self })
-    }
-
-    fn part(&self, v: u8) -> String {
-        if self.pad { format!("{v:02}") } else { v.to_string() }
-    }
-
-    pub fn year(&self) -> String {
-        format!("{:04}", self.date.year())
-    }
-
-    pub fn year_month(&self) -> String {
-        let sep = self.sep.map(String::from).unwrap_or_default();
-        format!("{}{sep}{}", self.year(), self.part(self.date.month() as u8))
-    }
-
-    pub fn format(&self) -> String {
-        let sep = self.sep.map(String::from).unwrap_or_default();
-        format!("{}{sep}{}", self.year_month(), self.part(self.date.day()))
-    }
+    let date = d.date().ok_or("not a whole date (no day)")?;
+    let moved = date.checked_add(Duration::days(days)).ok_or("date out of range after the shift")?;
+    d.write_date(moved).ok_or_else(|| "a date in a form that cannot be written back".into())
 }
 
 #[cfg(test)]
@@ -390,7 +351,7 @@ mod tests {
         let ctx = TransformContext { key: Some(&key), patient: Some(&patient), row_numbers: &[1, 2, 3] };
         let tf = [Transform::DateShift { min_weeks: 1, max_weeks: 52 }];
         let t = apply(&col, &tf, &ctx).unwrap();
-        let d = |r: usize| FlexDate::parse(t.column.value(r)).unwrap().date;
+        let d = |r: usize| parse_date_value(t.column.value(r)).and_then(|d| d.date()).unwrap();
         assert_eq!((d(1) - d(0)).whole_days(), 10);
         assert_ne!(t.column.value(0), "2024-01-10");
         let no_key = TransformContext { key: None, ..ctx };
@@ -400,8 +361,11 @@ mod tests {
     #[test]
     fn date_coarsening_keeps_the_input_style() {
         let tf = [Transform::DateCoarsen(Coarsening::YearMonth)];
-        let (out, issues) = run(&["2003/2/14", "2003-02-14", "20030214", "2003-13-01"], &tf);
-        assert_eq!(out, vec!["2003/2", "2003-02", "200302", "*"]);
+        let (out, issues) =
+            run(&["2003/2/14", "2003-02-14", "20030214", "平成15年2月14日", "H15.2.14", "2003-13-01"], &tf);
+        assert_eq!(out, vec!["2003/2", "2003-02", "200302", "平成15年2月", "H15.2", "*"]);
         assert_eq!(issues.len(), 1);
+        let (out, _) = run(&["2003/2/14", "平成15年2月14日"], &[Transform::DateCoarsen(Coarsening::Year)]);
+        assert_eq!(out, vec!["2003", "平成15年"]);
     }
 }

@@ -19,6 +19,7 @@
 
 mod csv;
 pub mod decode;
+pub mod encode;
 pub mod fhir;
 pub mod hl7;
 pub mod mapping;

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod checks;
+pub mod dictionaries;
 pub mod hints;
 mod names;
 mod places;

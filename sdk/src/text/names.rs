@@ -38,16 +38,32 @@ fn set(data: &'static str) -> HashSet<&'static str> {
     data.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
 }
 
+/// The lexicons: built once from the lists in use; empty until the lists are loaded (when the
+/// library is built without them, see [`super::dictionaries`]).
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
-    LEX.get_or_init(|| Lexicon {
-        ja_surnames: set(include_str!("../../data/names/ja_surnames.txt")),
-        ja_given: set(include_str!("../../data/names/ja_given.txt")),
-        ja_surname_readings: set(include_str!("../../data/names/ja_surname_readings.txt")),
-        ja_given_readings: set(include_str!("../../data/names/ja_given_readings.txt")),
-        en_given: set(include_str!("../../data/names/en_given.txt")),
-        en_surnames: set(include_str!("../../data/names/en_surnames.txt")),
-    })
+    static EMPTY: OnceLock<Lexicon> = OnceLock::new();
+    if let Some(lex) = LEX.get() {
+        return lex;
+    }
+    match super::dictionaries::sources() {
+        Some(src) => LEX.get_or_init(|| Lexicon {
+            ja_surnames: set(src.ja_surnames),
+            ja_given: set(src.ja_given),
+            ja_surname_readings: set(src.ja_surname_readings),
+            ja_given_readings: set(src.ja_given_readings),
+            en_given: set(src.en_given),
+            en_surnames: set(src.en_surnames),
+        }),
+        None => EMPTY.get_or_init(|| Lexicon {
+            ja_surnames: HashSet::new(),
+            ja_given: HashSet::new(),
+            ja_surname_readings: HashSet::new(),
+            ja_given_readings: HashSet::new(),
+            en_given: HashSet::new(),
+            en_surnames: HashSet::new(),
+        }),
+    }
 }
 
 struct Patterns {

@@ -110,10 +110,15 @@ struct Gazetteer {
     full: Vec<bool>,
 }
 
+/// The gazetteer, built once from the list in use; `None` until the list is loaded (when the
+/// library is built without it, see [`super::dictionaries`]).
 fn gazetteer() -> Option<&'static Gazetteer> {
     static G: OnceLock<Option<Gazetteer>> = OnceLock::new();
+    if let Some(g) = G.get() {
+        return g.as_ref();
+    }
+    let data = super::dictionaries::sources()?.ja_places;
     G.get_or_init(|| {
-        let data = include_str!("../../data/places/ja_places.txt");
         let mut patterns: Vec<String> = Vec::new();
         let mut full = Vec::new();
         for name in data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {

@@ -71,6 +71,31 @@ macro_rules! kakou_anonymize_tests {
             }
 
             #[wasm_bindgen_test]
+            fn cell_suppression_and_postal_codes_to_prefectures() {
+                // Three prefectures with one record each: record suppression (3 of 9 > 25 %) must
+                // blank every postal code; cell suppression blanks only those three.
+                let t = json(
+                    r#"{"header":["zip","sex"],"rows":[["100-8914","F"],["100-0001","F"],["102-0082","F"],
+                    ["530-8201","M"],["530-0001","M"],["530-8201","M"],["060-8588","M"],["900-8570","M"],["980-8570","M"]]}"#,
+                );
+                let policy = |mode: &str| {
+                    json(&format!(
+                        r#"{{"privacy":{{"k":3,"suppression_limit":0.25,"suppression":"{mode}"}},"columns":[
+                          {{"name":"zip","role":"quasi","hierarchy":"postal_prefecture"}},
+                          {{"name":"sex","role":"quasi"}}]}}"#
+                    ))
+                };
+                let out = anonymize_table(t.clone(), policy("cells"), JsValue::UNDEFINED).expect("runs");
+                let zips: Vec<String> = rows_of(&out).into_iter().map(|r| r[0].clone()).collect();
+                assert_eq!(zips, ["東京都", "東京都", "東京都", "大阪府", "大阪府", "大阪府", "*", "*", "*"]);
+                assert!(rows_of(&out).iter().all(|r| r[1] != "*"), "sex is kept");
+                let solution = get(&get(&out, "report"), "solution");
+                assert_eq!(get(&solution, "suppressed_cells").as_f64(), Some(3.0));
+                let records = anonymize_table(t, policy("records"), JsValue::UNDEFINED).expect("runs");
+                assert!(rows_of(&records).iter().all(|r| r[0] == "*"));
+            }
+
+            #[wasm_bindgen_test]
             fn the_same_input_gives_the_same_output() {
                 let a = js_sys::JSON::stringify(&anonymize_table(table(), policy(3), json(HIER)).expect("runs")).expect("json");
                 let b = js_sys::JSON::stringify(&anonymize_table(table(), policy(3), json(HIER)).expect("runs")).expect("json");
