@@ -5,6 +5,7 @@
 #   3. native tests: unit tests, CLI tests, and end-to-end tests on the real corpus judged by
 #      ../shared/eval (leakcheck.py, dciodvfy, dcmdump)
 #   4. wasm tests in Node and headless Chromium, and native/wasm byte-equivalence on the corpus
+#   5. the web app: kakou-store on SQLite and PostgreSQL, the e2e workflow in headless Chromium
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 step "format and lints"
-cargo fmt --check -p kakou-sdk -p kakou-dicom -p kakou-cli -p kakou-tests -p kakou-wasm
+cargo fmt --check --all
 cargo clippy -q --workspace --all-targets -- -D warnings
+cargo clippy -q -p kakou-web --features ssr --all-targets -- -D warnings
 
 step "native tests (unit, CLI, corpus end-to-end)"
 cargo test --workspace --exclude kakou-wasm 2>&1 | tee -a "$log"
@@ -28,10 +30,15 @@ cargo test --release -p kakou-cli --test text large_text 2>&1 | tee -a "$log"
 step "wasm tests (Node, headless Chromium, native/wasm equivalence)"
 bash scripts/test-wasm.sh 2>&1 | tee -a "$log"
 
+step "web app: store on SQLite and PostgreSQL, end-to-end workflow in headless Chromium"
+bash scripts/test-web.sh 2>&1 | tee -a "$log"
+
 # One closing line over every runner: cargo's "test result" lines and the JS scripts' own.
 totals=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^test result: / { p += $4; f += $6 }
   /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
+  /^ℹ pass [0-9]+/ { p += $3 }
+  /^ℹ fail [0-9]+/ { f += $3 }
   END { printf "%d passed, %d failed", p, f }')
 echo
 echo "$totals"

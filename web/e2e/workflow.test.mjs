@@ -131,7 +131,8 @@ function makeFolder() {
   }
   fs.writeFileSync(path.join(dir, 'register.csv'), ['record_id,name,kana,birth_date,sex',
     ...PEOPLE.map((p) => `${p.id},${p.name},${p.kana},${p.dob},F`)].join('\n') + '\n');
-  const secrets = [...PEOPLE.flatMap((p) => [p.name, p.name.replace(' ', ''), p.kana, p.phone]),
+  // Every part of every name, not only the whole: half a name is a leak too.
+  const secrets = [...PEOPLE.flatMap((p) => [p.name, ...p.name.split(' '), p.kana, p.phone]), '厚生', '一郎',
     ...dicom.flatMap((d) => [d.name, d.id])];
   return { dir, secrets, dicom };
 }

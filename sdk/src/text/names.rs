@@ -1292,11 +1292,102 @@ pub(crate) fn find_names(text: &str, folded: &str) -> Vec<(usize, usize, f32)> {
         }
     }
     kept.sort_by_key(|f| f.start);
+    for f in &mut kept {
+        complete_japanese_name(&t, folded, f);
+    }
     kept.into_iter().map(|f| (t.bs[f.start], t.bs[f.end], f.conf)).collect()
+}
+
+/// Words that sit right before a name as its label or role, never part of it.
+const JA_ROLE_WORDS: &[&str] = &[
+    "患者",
+    "本人",
+    "氏名",
+    "主治医",
+    "担当医",
+    "担当",
+    "医師",
+    "看護師",
+    "紹介医",
+    "院長",
+    "先生",
+    "家族",
+    "同席",
+    "面会",
+    "連絡",
+    "記載",
+    "報告",
+    "依頼",
+    "当院",
+    "当科",
+    "他院",
+    "病院",
+];
+
+/// A name found by one half completes to the whole when the other half is right beside it:
+/// 患者 内閣 花子 様 (a given name found, an unknown surname before it) and 主治医 厚生 一郎 先生
+/// (a surname found by its context, an unknown given name before the honorific). Leaving half
+/// of a name is a leak, so the neighbouring 1–3 kanji join the span when an honorific closes it.
+fn complete_japanese_name(t: &Text, folded: &str, f: &mut Found) {
+    let all_kanji = |a: usize, b: usize| a < b && t.cs[a..b].iter().all(|&c| is_kanji(c));
+    if !all_kanji(f.start, f.end) || f.surname_end != f.end {
+        return;
+    }
+    let is_role = |a: usize, b: usize| {
+        let w = t.slice(a, b);
+        JA_ROLE_WORDS.contains(&w.as_str()) || JA_FAMILY.contains(&w.as_str()) || NOT_NAMES.contains(&w.as_str())
+    };
+    let closed = t.honorific_at(f.end).is_some();
+    // Before: [start | space | punctuation] KANJI{1,3} [space] NAME honorific.
+    let gap = usize::from(f.start > 0 && t.at(f.start - 1) == Some(' '));
+    let run_end = f.start - gap;
+    let run_start = (run_end.saturating_sub(3)..run_end).find(|&a| all_kanji(a, run_end)).unwrap_or(run_end);
+    let boundary = run_start == 0 || t.at(run_start - 1).is_some_and(|c| !is_kanji(c) && !is_kana(c));
+    let given_alone = ja_given_at(t, f.start) == Some(f.end);
+    if closed
+        && given_alone
+        && run_start < run_end
+        && boundary
+        && !is_role(run_start, run_end)
+        && !ends_context(folded, t, run_start)
+    {
+        f.start = run_start;
+        return;
+    }
+    // After: NAME [space] KANJI{1,3} [space] honorific.
+    let from = f.end + usize::from(t.at(f.end) == Some(' '));
+    if closed && from == f.end {
+        return; // the honorific is right there: nothing between
+    }
+    let to = (from + 1..=(from + 3).min(t.cs.len())).rev().find(|&b| all_kanji(from, b) && t.honorific_at(b).is_some());
+    if let Some(to) = to
+        && t.honorific_at(from).is_none()
+        && !is_role(from, to)
+    {
+        f.end = to;
+        f.surname_end = from;
+    }
+}
+
+/// Whether a left-context label (患者氏名：, 主治医…) covers the kanji at `p`.
+fn ends_context(folded: &str, t: &Text, p: usize) -> bool {
+    patterns().is_some_and(|pats| {
+        pats.ja_left.find_iter(folded).any(|m| t.char_of_byte(m.start()) <= p && t.char_of_byte(m.end()) > p)
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn half_found_names_complete_to_the_whole_name() {
+        has("患者 内閣 花子 様（2003-02-14生）", &["内閣 花子"]);
+        has("主治医 厚生 一郎 先生。", &["厚生 一郎"]);
+        none("経過良好。");
+        // The role word stays outside the name.
+        let got = names("主治医 花子先生");
+        assert!(got.iter().all(|g| !g.contains("主治医")), "{got:?}");
+    }
+
     #[test]
     fn context_patterns_compile() {
         assert!(super::patterns().is_some(), "a name context pattern does not compile");
