@@ -58,6 +58,23 @@ enum Command {
         #[arg(long, default_value = "http://localhost:3000")]
         base_url: String,
     },
+    /// Create a user of any role (uploader by default) in an organisation (a hospital by
+    /// default, created if it does not exist); setup link or --password-stdin as create-admin.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value = "hospital")]
+        org_kind: Kind,
+        /// uploader, operator, committee, researcher or admin.
+        #[arg(long, default_value = "uploader")]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "http://localhost:3000")]
+        base_url: String,
+    },
     /// Recompute the audit log's hash chain. Exit 1 and name the first bad entry when broken.
     AuditVerify,
     /// Write all provision records (提供記録) as CSV or JSON.
@@ -104,26 +121,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("objects: {}", cli.objects);
         }
         Command::CreateAdmin { email, org, org_kind, password_stdin, base_url } => {
-            let kind = match org_kind {
-                Kind::Hospital => OrgKind::Hospital,
-                Kind::Municipality => OrgKind::Municipality,
-                Kind::Creator => OrgKind::Creator,
-            };
-            let org = match store.org_by_name(&org).await? {
-                Some(o) => o,
-                None => store.create_org(&system, &org, kind).await?,
-            };
-            let password = if password_stdin { Some(read_password_line()?) } else { None };
-            let user = store
-                .create_user(&system, NewUser { email, org_id: org.id, role: Role::Admin, password: password.clone() })
-                .await?;
-            if password.is_some() {
-                println!("admin {} created in {}; log in and enrol TOTP", user.email, org.name);
-            } else {
-                let token = store.issue_setup_token(&system, user.id).await?;
-                println!("admin {} created in {}. One-time setup link (24 h):", user.email, org.name);
-                println!("{}/setup?token={token}", base_url.trim_end_matches('/'));
-            }
+            create_user(
+                &store,
+                &system,
+                NewAccount { email, org, org_kind, role: Role::Admin, password_stdin, base_url },
+            )
+            .await?;
+        }
+        Command::CreateUser { email, org, org_kind, role, password_stdin, base_url } => {
+            let role: Role = role.parse()?;
+            create_user(&store, &system, NewAccount { email, org, org_kind, role, password_stdin, base_url }).await?;
         }
         Command::AuditVerify => match store.verify_chain().await {
             Ok(n) => {
@@ -153,6 +160,38 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+struct NewAccount {
+    email: String,
+    org: String,
+    org_kind: Kind,
+    role: Role,
+    password_stdin: bool,
+    base_url: String,
+}
+
+async fn create_user(store: &Store, system: &Actor, a: NewAccount) -> Result<(), Box<dyn std::error::Error>> {
+    let kind = match a.org_kind {
+        Kind::Hospital => OrgKind::Hospital,
+        Kind::Municipality => OrgKind::Municipality,
+        Kind::Creator => OrgKind::Creator,
+    };
+    let org = match store.org_by_name(&a.org).await? {
+        Some(o) => o,
+        None => store.create_org(system, &a.org, kind).await?,
+    };
+    let password = if a.password_stdin { Some(read_password_line()?) } else { None };
+    let new = NewUser { email: a.email, org_id: org.id, role: a.role, password: password.clone() };
+    let user = store.create_user(system, new).await?;
+    if password.is_some() {
+        println!("{} {} created in {}; sign in and enrol TOTP", a.role, user.email, org.name);
+    } else {
+        let token = store.issue_setup_token(system, user.id).await?;
+        println!("{} {} created in {}. One-time setup link (24 h):", a.role, user.email, org.name);
+        println!("{}/setup?token={token}", a.base_url.trim_end_matches('/'));
+    }
+    Ok(())
 }
 
 fn read_password_line() -> std::io::Result<String> {

@@ -111,9 +111,17 @@ pub async fn confirm_totp(csrf: String, code: String) -> Result<(), ServerFnErro
     Ok(())
 }
 
+/// Viewing data is a security-relevant action too: every list of provisions, opt-outs and
+/// deletion requests shown is audited with how many rows it showed.
+async fn audit_view(actor: &kakou_store::Actor, what: &str, rows: usize) -> Result<(), ServerFnError> {
+    let detail = serde_json::json!({ "rows": rows });
+    state()?.store.audit_as(actor, &format!("{what}.view"), what, detail).await.map_err(fail)
+}
+
 pub async fn provisions() -> Result<Vec<ProvisionRow>, ServerFnError> {
     let (_, actor) = reader().await?;
     let rows = state()?.store.list_provisions(&actor).await.map_err(fail)?;
+    audit_view(&actor, "provisions", rows.len()).await?;
     Ok(rows
         .into_iter()
         .map(|p| ProvisionRow {
@@ -131,6 +139,7 @@ pub async fn provisions() -> Result<Vec<ProvisionRow>, ServerFnError> {
 pub async fn optouts() -> Result<Vec<OptOutRow>, ServerFnError> {
     let (_, actor) = reader().await?;
     let rows = state()?.store.list_optouts(&actor).await.map_err(fail)?;
+    audit_view(&actor, "optouts", rows.len()).await?;
     Ok(rows.into_iter().map(|o| OptOutRow { pseudonym: o.patient_id, added_at: format_ms(o.added_at) }).collect())
 }
 
@@ -162,6 +171,7 @@ pub async fn remove_optout(csrf: String, pseudonym: String) -> Result<(), Server
 pub async fn deletion_requests() -> Result<Vec<DeletionRow>, ServerFnError> {
     let (_, actor) = reader().await?;
     let rows = state()?.store.list_deletion_requests(&actor).await.map_err(fail)?;
+    audit_view(&actor, "deletion-requests", rows.len()).await?;
     Ok(rows
         .into_iter()
         .map(|r| DeletionRow {
