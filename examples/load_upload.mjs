@@ -11,6 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -31,9 +33,19 @@ async function timed(kind, promise) {
   return r;
 }
 
-/** A package of 40 notes and a 2,000-row lab table, different for every client. */
+/** Real DICOM files of the test corpus (uncompressed CT/MR), for packages of realistic size. */
+const corpus = process.env.KAKOU_CORPUS || path.join(os.homedir(), '.cache/kakou/corpus');
+const dicomFiles = fs.readFileSync(path.join(corpus, 'manifest.tsv'), 'utf8').trim().split('\n').slice(1)
+  .map((l) => l.split('\t')).filter((r) => ['CT', 'MR'].includes(r[6]) && r[9] === 'False' && r[20] === '')
+  .map((r) => path.join(corpus, r[0]));
+
+/** A package of 4 corpus DICOM files, 40 notes and a 2,000-row lab table, different for every client. */
 function makePackage(key, orgId, n) {
   const pkg = new sdk.ProviderPackage({ key, preset: 'jp-pseudonymized', organisation: 'load', orgId, optOut: [] });
+  for (let i = 0; i < 4 && dicomFiles.length; i++) {
+    const file = dicomFiles[(n * 4 + i) % dicomFiles.length];
+    pkg.add(`dicom/${n}-${i}.dcm`, fs.readFileSync(file));
+  }
   for (let i = 0; i < 40; i++) {
     pkg.add(`notes/${n}-${i}.txt`, new TextEncoder().encode(
       `患者 山田 太郎 様（${1950 + (i % 50)}年${1 + (i % 12)}月生）。連絡先 090-1234-${String(1000 + n).slice(-4)}。HbA1c ${(5 + i / 10).toFixed(1)}%。`.repeat(20)));
