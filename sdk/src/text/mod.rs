@@ -340,6 +340,13 @@ mod tests {
     }
 
     #[test]
+    fn redacted_text_scanned_again_finds_nothing() {
+        let once = redact("被保険者証 記号：12-34 番号：5678 枝番：01").text;
+        assert!(once.contains("記号：[保険番号]"), "{once}");
+        assert!(kinds(&once).is_empty(), "{once}: {:?}", kinds(&once));
+    }
+
+    #[test]
     fn look_alikes_are_left_alone() {
         for decoy in ["BP 142/57", "K 3.5-5.1 mmol/L", "1-0-1 毎食後", "E11.65", "098-112-135", "Gleason 3+4=7"] {
             let k = kinds(decoy);

@@ -108,7 +108,8 @@ pub fn all() -> Vec<Rule> {
     [
         // Numbers introduced by a label
         rule("label-insurer", InsuranceId, &labelled(r"保険者番号|公費負担者番号|負担者番号|受給者番号|被保険者番号|介護保険(?:被保険者)?番号|member\s*id|(?:insurance\s+)?policy(?:\s*(?:no\.?|number|#))?|MBI|medicare(?:\s*(?:no\.?|number|#|id))?|medicaid(?:\s*(?:no\.?|number|#|id))?", r"[A-Za-z0-9][A-Za-z0-9-]{3,}"), Check::HasDigit, 0.95),
-        rule("label-insurance-symbol", InsuranceId, r"記号[:：\s]*(?P<v>[^\s、。，,:：()（）]{1,12})", Check::None, 0.9),
+        // The value never starts with a bracket: `記号：[保険番号]` is this rule's own output.
+        rule("label-insurance-symbol", InsuranceId, r"記号[:：\s]*(?P<v>[^\s、。，,:：()（）\[［][^\s、。，,:：()（）]{0,11})", Check::None, 0.9),
         rule("label-insurance-number", InsuranceId, r"(?:記号[^\n]{0,20}?)番号[:：\s]*(?P<v>[0-9A-Za-z-]{1,12})", Check::None, 0.9),
         rule("label-branch", InsuranceId, r"枝番[:：\s]*(?P<v>\d{1,3})", Check::None, 0.9),
         rule("label-patient", PatientId, &labelled(r"MRN|medical\s+record(?:\s+(?:number|no\.?))?|患者\s*ID|患者番号|カルテ(?:番号|No\.?|ID)?|診察券番号|登録番号|ID", r"[A-Za-z0-9][A-Za-z0-9-]{3,}"), Check::HasDigit, 0.9),
