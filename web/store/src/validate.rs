@@ -322,40 +322,11 @@ impl TextScanner {
     }
 }
 
-/// Every identifier type, for the placeholder list.
-const ALL_KINDS: [PhiKind; 22] = {
-    use PhiKind::*;
-    [
-        Name,
-        Date,
-        Age,
-        Address,
-        Location,
-        PostalCode,
-        Phone,
-        Email,
-        Url,
-        IpAddress,
-        MyNumber,
-        InsuranceId,
-        PatientId,
-        RecordId,
-        Passport,
-        DriverLicense,
-        PensionNo,
-        CreditCard,
-        BankAccount,
-        Ssn,
-        OtherId,
-        Facility,
-    ]
-};
-
 /// Whether a span found in processed text is only the SDK's own placeholders (`記号：[保険番号]`
 /// is matched by a label rule): nothing of the original is left in it.
 fn only_placeholders(span: &[char]) -> bool {
     let mut rest: String = span.iter().collect();
-    for kind in ALL_KINDS {
+    for kind in PhiKind::ALL {
         for ja in [true, false] {
             rest = rest.replace(kind.placeholder(ja), " ");
         }
