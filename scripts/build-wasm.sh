@@ -23,7 +23,7 @@ targets=("${@:-web node}")
 read -r -a targets <<<"${targets[*]}"
 profile=wasm-release
 raw=target/wasm/wasm32-unknown-unknown/$profile/kakou_wasm.wasm
-log() { printf '\033[1m[build-wasm]\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1m[build-wasm +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 for tool in wasm-bindgen wasm-pack; do
   command -v "$tool" >/dev/null || { log "$tool missing: run scripts/setup.sh"; exit 1; }

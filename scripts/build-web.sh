@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
-log() { printf '\033[1m[build-web]\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1m[build-web +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 server_profile=dev
 [ "${1:-}" = "--release" ] && server_profile=release

@@ -12,7 +12,7 @@ cd "$here"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-log() { printf '\033[1m[pg-test]\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1m[pg-test +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   log "apt: installing postgresql"

@@ -29,7 +29,7 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--unit|--corpus]" >&2; exit 2 ;;
 esac
-log() { printf '\033[1m[test-wasm]\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1m[test-wasm +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 status=0
 
 if [ ! -d tools/node/node_modules/playwright-core ] || [ ! -x tools/node/node_modules/.bin/wasm-opt ]; then

@@ -9,12 +9,28 @@
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-source scripts/env.sh
+# No incremental caches: a test run builds each crate once, and incremental state would double
+# the size of target/ (CI machines have limited disk).
+export CARGO_INCREMENTAL=0
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step's wall time, printed as it ends and again at the close (CI has a time budget).
+timings=()
+step_name= step_start=$SECONDS
+end_step() {
+  [ -n "$step_name" ] && timings+=("$(printf '%5ds  %s' $((SECONDS - step_start)) "$step_name")")
+  step_name=
+}
+step() {
+  end_step
+  step_name=$* step_start=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+step "setup (toolchains, browser, corpus; a no-op when installed)"
+bash scripts/setup.sh
+source scripts/env.sh
 
 step "format and lints"
 cargo fmt --check --all
@@ -40,5 +56,8 @@ totals=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^ℹ pass [0-9]+/ { p += $3 }
   /^ℹ fail [0-9]+/ { f += $3 }
   END { printf "%d passed, %d failed", p, f }')
+end_step
 echo
+printf '%s\n' "${timings[@]}"
+printf '%5ds  in all\n' "$SECONDS"
 echo "$totals"
