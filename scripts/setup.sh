@@ -51,11 +51,11 @@ export CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (several minutes on a cold machine)"
   # no --locked: its lock pins a webpki-roots the registry does not serve (docs/toolchain.md)
-  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
   log "cargo install wasm-pack $WASM_PACK_VERSION"
-  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q --locked wasm-pack --version "$WASM_PACK_VERSION"
+  PATH="$HOME/.cargo/bin:/usr/bin:/bin" cargo +stable install -q --force --locked wasm-pack --version "$WASM_PACK_VERSION"
 fi
 
 if [ ! -x tools/node/node_modules/.bin/wasm-opt ] || [ ! -d tools/node/node_modules/playwright-core ]; then
