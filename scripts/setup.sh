@@ -19,7 +19,7 @@ source scripts/env.sh
 
 log() { printf '\033[1m[setup +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
-apt_pkgs=(rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver dcmtk dicom3tools libgdcm-tools python3-venv postgresql)
+apt_pkgs=(rustc-web cargo-web rust-web-src lld-19 chromium chromium-driver dcmtk dicom3tools libgdcm-tools python3-venv postgresql libssl-dev pkg-config)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,7 +16,8 @@ const require = createRequire(path.join(root, 'tools/node/package.json'));
 const { chromium } = require('playwright-core');
 
 const PORT = 3900 + Math.floor(Math.random() * 90);
-const BASE = `http://127.0.0.1:${PORT}`;
+// A host name, not 127.0.0.1: passkeys are bound to one (the server listens on loopback).
+const BASE = `http://localhost:${PORT}`;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kakou-e2e-'));
 const dbFile = path.join(work, 'kakou.db');
 const shots = process.env.KAKOU_SCREENSHOTS || path.join(work, 'shots');
@@ -44,7 +45,7 @@ function totp(secret, offsetSteps = 0) {
 }
 async function waitForServer() {
   for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`${BASE}/healthz`)).ok) return; } catch {}
+    try { if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return; } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
@@ -139,7 +140,7 @@ function makeFolder() {
 
 before(async () => {
   server = spawn(bin('kakou-web'), ['serve', '--addr', `127.0.0.1:${PORT}`, '--db', `sqlite://${dbFile}?mode=rwc`,
-    '--objects', path.join(work, 'objects'), '--site-root', path.join(root, 'target/site'),
+    '--public-url', BASE, '--objects', path.join(work, 'objects'), '--site-root', path.join(root, 'target/site'),
     '--first-admin', 'admin@kakou.test'], { cwd: work, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   server.stdout.on('data', (d) => { out += d; });
@@ -319,6 +320,62 @@ test('CSRF: a signed-in request without the token, or from another origin, is re
   assert.match(csp, /script-src 'nonce-[^']+' 'strict-dynamic'/);
 });
 
+/** A CTAP2 platform authenticator with user verification, in this page's browser (CDP). */
+async function virtualAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
+    protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+    isUserVerified: true, automaticPresenceSimulation: true } });
+  return { cdp, authenticatorId };
+}
+function lastAudit(action) {
+  return execFileSync('python3', ['-c', `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+row = db.execute("SELECT detail FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1", (sys.argv[2],)).fetchone()
+print(row[0] if row else "")`, dbFile, action]).toString();
+}
+
+test('passkeys: added on the account page, then sign-in with password and passkey; no passkey, no entry', async () => {
+  const page = state.admin; // signed in (TOTP); signed in again by passkey at the end
+  const { cdp, authenticatorId } = await virtualAuthenticator(page);
+  await goto(page, '/account');
+  await page.fill('#passkey-name', 'test laptop');
+  await page.click('#passkey-add');
+  await page.waitForSelector('#passkeys td:has-text("test laptop")', { timeout: 20000 });
+  await shot(page, '09-passkeys');
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1, 'one credential on the authenticator');
+  assert.equal(credentials[0].rpId, 'localhost');
+
+  // Signed out, back in with the password and the passkey (no code).
+  await logout(page);
+  await goto(page, '/login');
+  await page.fill('#login-form input[name=email]', 'admin@kakou.test');
+  await page.fill('#login-form input[name=password]', PASSWORD);
+  await Promise.all([page.waitForURL(`${BASE}/`, { timeout: 20000 }), page.click('#passkey-login')]);
+  assert.match(lastAudit('login.success'), /"reason":"passkey"/);
+  const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.ok(after.credentials[0].signCount > credentials[0].signCount, 'the signature counter moved');
+
+  // A wrong password is refused before any passkey is asked for.
+  const other = await newPage();
+  await virtualAuthenticator(other); // an authenticator without this site's passkey
+  await goto(other, '/login');
+  await other.fill('#login-form input[name=email]', 'admin@kakou.test');
+  await other.fill('#login-form input[name=password]', 'not the password');
+  await other.click('#passkey-login');
+  await other.waitForFunction(() => /Wrong e-mail|違います/.test(document.getElementById('passkey-status')?.textContent ?? ''));
+  // The right password on a device without the passkey: the browser finds none, no session.
+  await other.fill('#login-form input[name=password]', PASSWORD);
+  await other.click('#passkey-login');
+  await other.waitForFunction(() => /Cancelled|キャンセル/.test(document.getElementById('passkey-status')?.textContent ?? ''),
+    null, { timeout: 30000 });
+  assert.ok(!(await other.context().cookies()).some((c) => c.name === 'kakou_session'), 'no session cookie');
+  await other.context().close();
+});
+
 test('lockout: five wrong passwords lock the account even for the right password', async () => {
   const page = await newPage();
   for (let i = 0; i < 5; i++) {
@@ -335,7 +392,8 @@ test('audit: the chain verifies, and tampering with the database is detected', a
   await goto(page, '/audit');
   await page.waitForSelector('#audit tbody tr');
   const actions = await page.$$eval('#audit tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
-  for (const a of ['login.success', 'login.failure', 'account.lock', 'csrf.rejected', 'provisions.view', 'optouts.view', 'user.']) {
+  for (const a of ['login.success', 'login.failure', 'account.lock', 'csrf.rejected', 'provisions.view', 'optouts.view', 'user.',
+    'passkey.add']) {
     assert.ok(actions.some((x) => x.startsWith(a)), `${a} missing from ${[...new Set(actions)]}`);
   }
   assert.ok(actions.some((x) => x.startsWith('package.') || x.startsWith('upload.')), `no upload event in ${[...new Set(actions)]}`);

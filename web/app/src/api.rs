@@ -18,6 +18,24 @@ pub struct Me {
     pub org_kind: String,
     pub csrf: String,
     pub totp_enabled: bool,
+    /// Registered passkeys.
+    pub passkeys: i64,
+}
+
+impl Me {
+    /// TOTP or a passkey: required before any page but the account page.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_enabled || self.passkeys > 0
+    }
+}
+
+/// A passkey as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasskeyRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +74,7 @@ pub struct UserRow {
     pub role: String,
     pub disabled: bool,
     pub totp: bool,
+    pub passkeys: i64,
     pub locked: bool,
 }
 
@@ -113,6 +132,16 @@ pub async fn begin_totp(csrf: String) -> Result<TotpSetup, ServerFnError> {
 #[server]
 pub async fn confirm_totp(csrf: String, code: String) -> Result<(), ServerFnError> {
     imp::confirm_totp(csrf, code).await
+}
+
+#[server]
+pub async fn my_passkeys() -> Result<Vec<PasskeyRow>, ServerFnError> {
+    imp::my_passkeys().await
+}
+
+#[server]
+pub async fn remove_passkey(csrf: String, id: i64) -> Result<(), ServerFnError> {
+    imp::remove_passkey(csrf, id).await
 }
 
 #[server]

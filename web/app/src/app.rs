@@ -135,7 +135,7 @@ pub fn signed_in<V: IntoView + 'static>(
                 let page = page.clone();
                 Suspend::new(async move {
                     match me.await {
-                        Ok(Some(m)) if !m.totp_enabled => {
+                        Ok(Some(m)) if !m.has_second_factor() => {
                             view! {
                                 <p class="warn">
                                     "二要素認証を設定してください。Set up two-factor sign-in first: "

@@ -18,10 +18,10 @@ use leptos::prelude::*;
     about = "Kakou's web app: hospital upload de-identified in the browser, opt-out registry, provision records, audit.",
     long_about = "Kakou's web app for the certified creator (認定作成事業者) and the hospitals that provide data.\n\n\
         Hospitals' files are de-identified inside their own browser (the Kakou SDK in a Web Worker) and only the \
-        processed package is uploaded. The server keeps accounts (Argon2id passwords, TOTP), opt-out registries, \
+        processed package is uploaded. The server keeps accounts (Argon2id passwords, TOTP or passkeys), opt-out registries, \
         records of provision and a hash-chained audit log.\n\n\
         First run:\n  kakou-web serve\nprints a one-time link for the first admin. Open it, choose a password, sign in, \
-        turn on two-factor sign-in, then create the hospitals and their users on the Users page.",
+        turn on two-factor sign-in (authenticator app or passkey), then create the hospitals and their users on the Users page.",
     after_help = "Environment: KAKOU_DB_URL, KAKOU_OBJECTS, KAKOU_SITE_ROOT, KAKOU_ADDR, KAKOU_PUBLIC_URL mirror the flags.\n\
         Other admin tasks (audit-verify, provisions-export): the kakou-store command."
 )]
@@ -50,7 +50,9 @@ struct ServeArgs {
     /// The built site (hydration wasm, SDK, assets): scripts/build-web.sh makes it.
     #[arg(long, env = "KAKOU_SITE_ROOT", default_value = "target/site")]
     site_root: String,
-    /// The URL users reach this server at (https → Secure cookies). Default: http://ADDR.
+    /// The URL users reach this server at: https → Secure cookies; passkeys are bound to its
+    /// host name (they cannot work on an IP address). Default: http://localhost:PORT when
+    /// listening on loopback, http://ADDR otherwise.
     #[arg(long, env = "KAKOU_PUBLIC_URL")]
     public_url: Option<String>,
     /// The first admin's e-mail, used only when the database has no users yet.
@@ -74,8 +76,10 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = sqlite_dir(&args.db) {
         std::fs::create_dir_all(dir)?;
     }
-    let store = Store::open(&args.db, StoreConfig::new(args.objects.clone())).await?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let public_url = args.public_url.clone().unwrap_or_else(|| default_public_url(args.addr));
+    let mut config = StoreConfig::new(args.objects.clone());
+    config.passkeys = passkey_settings(&public_url);
+    let store = Store::open(&args.db, config).await?;
     first_admin(&store, &args.first_admin, &public_url).await?;
     // Built by scripts/build-web.sh: wasm-bindgen names the client `kakou_web`.
     let leptos = LeptosOptions::builder()
@@ -92,6 +96,23 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     );
     serve(state, args.addr).await?;
     Ok(())
+}
+
+fn default_public_url(addr: SocketAddr) -> String {
+    if addr.ip().is_loopback() { format!("http://localhost:{}", addr.port()) } else { format!("http://{addr}") }
+}
+
+/// Passkeys for a public URL with a host name; off (with a note) for an IP address.
+fn passkey_settings(public_url: &str) -> Option<kakou_store::passkey::PasskeySettings> {
+    let host = public_url.split("://").nth(1)?.split(['/', ':']).next()?;
+    if host.is_empty() || host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok() {
+        eprintln!("kakou-web: passkeys are off: the public URL {public_url} has no host name (use --public-url)");
+        return None;
+    }
+    Some(kakou_store::passkey::PasskeySettings {
+        origin: public_url.trim_end_matches('/').into(),
+        rp_name: "Kakou".into(),
+    })
 }
 
 /// The folder of a SQLite file URL, to create before opening it.

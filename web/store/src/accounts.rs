@@ -86,6 +86,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub totp_enabled: bool,
+    /// Registered passkeys ([`crate::passkey`]).
+    pub passkeys: i64,
     pub has_password: bool,
     pub locked_until: Option<i64>,
     pub created_at: i64,
@@ -122,6 +124,13 @@ impl Actor {
     }
 }
 
+impl User {
+    /// TOTP or at least one passkey: the app lets no one past the account page without.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_enabled || self.passkeys > 0
+    }
+}
+
 impl From<&User> for Actor {
     fn from(u: &User) -> Actor {
         Actor { user_id: Some(u.id), name: u.email.clone(), org_id: Some(u.org_id), role: u.role }
@@ -138,7 +147,7 @@ pub struct NewUser {
 }
 
 pub(crate) const USER_COLUMNS: &str =
-    "id, org_id, email, role, disabled, totp_enabled, password_hash, locked_until, created_at";
+    "id, org_id, email, role, disabled, totp_enabled, passkey_count, password_hash, locked_until, created_at";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     let password: Option<String> = row.try_get("password_hash")?;
@@ -149,6 +158,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         role: parse_column("users.role", &row.try_get::<String, _>("role")?)?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+        passkeys: row.try_get("passkey_count")?,
         has_password: password.is_some(),
         locked_until: row.try_get("locked_until")?,
         created_at: row.try_get("created_at")?,

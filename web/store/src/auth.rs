@@ -1,4 +1,5 @@
-//! Login: password, then TOTP when enrolled, with per-account lockout.
+//! Login: password, then TOTP or a passkey ([`crate::passkey`]) when enrolled, with per-account
+//! lockout.
 //!
 //! After [`LockoutPolicy::max_failures`] consecutive failures (wrong password or wrong TOTP
 //! code) the account is locked for [`LockoutPolicy::lock_ms`]; while locked, even the right
@@ -45,6 +46,9 @@ pub enum AuthError {
     /// The password was right; ask for the TOTP code and submit again with it.
     #[error("a TOTP code is required")]
     TotpRequired,
+    /// The password was right; this account signs in with a passkey.
+    #[error("a passkey is required")]
+    PasskeyRequired,
     #[error("account locked until {until_ms}")]
     Locked { until_ms: i64 },
     #[error(transparent)]
@@ -65,7 +69,29 @@ fn dummy_hash(store: &Store) -> String {
 
 impl Store {
     /// Logs a user in: a new session on success (never reusing one), audited either way.
+    /// Accounts with a TOTP factor need the code; accounts with only passkeys are sent to
+    /// [`Store::begin_passkey_login`]; accounts with neither get a session that the app
+    /// confines to enrolling one.
     pub async fn login(&self, req: &LoginRequest) -> Result<NewSession, AuthError> {
+        let user = self.check_password(req).await?;
+        if user.totp_enabled {
+            match req.totp.as_deref() {
+                None | Some("") => return Err(AuthError::TotpRequired),
+                Some(code) if !self.check_totp(user.id, code).await? => {
+                    return Err(self.record_failure(&user, req, "totp").await);
+                }
+                Some(_) => return self.complete_login(&user, req, "totp").await,
+            }
+        }
+        if user.passkeys > 0 {
+            return Err(AuthError::PasskeyRequired);
+        }
+        self.complete_login(&user, req, "password").await
+    }
+
+    /// The first factor: the account exists, is not locked or disabled, and the password is
+    /// right. Failures are counted and audited.
+    pub(crate) async fn check_password(&self, req: &LoginRequest) -> Result<User, AuthError> {
         let user = self.user_by_email(&req.email).await?;
         let phc: Option<String> = match &user {
             Some(u) => {
@@ -92,26 +118,27 @@ impl Store {
             let reason = if user.disabled { "disabled" } else { "password" };
             return Err(self.record_failure(&user, req, reason).await);
         }
-        if user.totp_enabled {
-            match req.totp.as_deref() {
-                None | Some("") => return Err(AuthError::TotpRequired),
-                Some(code) if !self.check_totp(user.id, code).await? => {
-                    return Err(self.record_failure(&user, req, "totp").await);
-                }
-                Some(_) => {}
-            }
-        }
+        Ok(user)
+    }
+
+    /// Both factors passed: resets the failure counter and opens a new session.
+    pub(crate) async fn complete_login(
+        &self,
+        user: &User,
+        req: &LoginRequest,
+        factor: &str,
+    ) -> Result<NewSession, AuthError> {
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(user.id)
             .execute(&self.pool)
             .await?;
-        let session = self.create_session(&user).await?;
-        self.audit_login(Some(&user), req, "login.success", "").await?;
+        let session = self.create_session(user).await?;
+        self.audit_login(Some(user), req, "login.success", factor).await?;
         Ok(session)
     }
 
     /// Counts a failure and locks the account at the limit; returns the error to give.
-    async fn record_failure(&self, user: &User, req: &LoginRequest, reason: &str) -> AuthError {
+    pub(crate) async fn record_failure(&self, user: &User, req: &LoginRequest, reason: &str) -> AuthError {
         match self.count_failure(user, req, reason).await {
             Ok(Some(until_ms)) => AuthError::Locked { until_ms },
             Ok(None) => AuthError::InvalidCredentials,

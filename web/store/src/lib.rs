@@ -2,7 +2,7 @@
 //!
 //! Everything the Kakou web app keeps between requests lives here, behind one [`Store`]:
 //! organisations and users ([`accounts`]), passwords and TOTP ([`password`], [`totp`]), login
-//! with lockout ([`auth`]), sessions and CSRF tokens ([`session`]), a rate limiter for the auth
+//! with lockout ([`auth`]), passkeys ([`passkey`]), sessions and CSRF tokens ([`session`]), a rate limiter for the auth
 //! routes ([`ratelimit`]), the hash-chained audit log ([`audit`]), the opt-out registry and
 //! deletion requests ([`optout`]), resumable package uploads and provision records
 //! ([`packages`]) and the server-side package check ([`validate`]).
@@ -18,6 +18,7 @@ pub mod db;
 pub mod error;
 pub mod optout;
 pub mod packages;
+pub mod passkey;
 pub mod password;
 pub mod ratelimit;
 pub mod session;
@@ -82,6 +83,8 @@ pub struct StoreConfig {
     pub totp_issuer: String,
     /// Largest accepted package, bytes.
     pub max_package_bytes: u64,
+    /// The site's origin, for passkeys; `None` turns them off.
+    pub passkeys: Option<passkey::PasskeySettings>,
 }
 
 impl StoreConfig {
@@ -95,6 +98,7 @@ impl StoreConfig {
             sessions: session::SessionPolicy::default(),
             totp_issuer: "Kakou".into(),
             max_package_bytes: 8 << 30,
+            passkeys: None,
         }
     }
 }
@@ -112,6 +116,10 @@ pub struct Store {
     pub(crate) finish_locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Scratch space for assembling packages before they are checked.
     pub(crate) scratch: Arc<std::path::PathBuf>,
+    /// The WebAuthn relying party, when [`StoreConfig::passkeys`] is set.
+    pub(crate) webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// Passkey ceremonies started and not yet finished.
+    pub(crate) ceremonies: passkey::Ceremonies,
 }
 
 impl Store {
@@ -122,6 +130,7 @@ impl Store {
         let objects = packages::object_store_for(&config.objects)?;
         let scratch = std::env::temp_dir().join("kakou-store-scratch");
         std::fs::create_dir_all(&scratch)?;
+        let webauthn = config.passkeys.as_ref().map(passkey::relying_party).transpose()?.map(Arc::new);
         Ok(Store {
             pool,
             backend,
@@ -130,6 +139,8 @@ impl Store {
             audit_lock: Arc::new(tokio::sync::Mutex::new(())),
             finish_locks: Arc::new(Mutex::new(HashMap::new())),
             scratch: Arc::new(scratch),
+            webauthn,
+            ceremonies: passkey::Ceremonies::default(),
         })
     }
 

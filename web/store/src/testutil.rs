@@ -14,6 +14,8 @@ fn config(objects: &std::path::Path) -> StoreConfig {
     config.clock = Clock::manual(T0);
     // cheap hashing in tests; the default parameters have their own test
     config.password = PasswordPolicy { memory_kib: 1024, iterations: 1, ..Default::default() };
+    config.passkeys =
+        Some(crate::passkey::PasskeySettings { origin: "http://localhost:3000".into(), rp_name: "Kakou test".into() });
     config
 }
 

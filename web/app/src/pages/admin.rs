@@ -80,7 +80,7 @@ pub fn Admin() -> impl IntoView {
                                                         <button type="submit">"変更 Change"</button>
                                                     </ActionForm>
                                                 </td>
-                                                <td>{if u.totp { "on" } else { "off" }}</td>
+                                                <td>{second_factors(u.totp, u.passkeys)}</td>
                                                 <td>{if u.disabled { "disabled" } else if u.locked { "locked" } else { "active" }}</td>
                                             </tr>
                                         }
@@ -94,4 +94,19 @@ pub fn Admin() -> impl IntoView {
             {error_of(set_role.value())}
         }
     })
+}
+
+/// "TOTP", "2 passkeys", "TOTP + 1 passkey" or "none".
+fn second_factors(totp: bool, passkeys: i64) -> String {
+    let keys = match passkeys {
+        0 => None,
+        1 => Some("1 passkey".to_string()),
+        n => Some(format!("{n} passkeys")),
+    };
+    match (totp, keys) {
+        (true, Some(k)) => format!("TOTP + {k}"),
+        (true, None) => "TOTP".into(),
+        (false, Some(k)) => k,
+        (false, None) => "none".into(),
+    }
 }

@@ -2,10 +2,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::error_of;
+use super::upload::use_nonce_string;
 use crate::api::{CompleteSetup, Login as LoginFn};
 
-/// E-mail, password and the authenticator code in one form; failures say nothing about which
-/// part was wrong, and repeated failures lock the account.
+/// E-mail, password and the authenticator code in one form, or e-mail, password and a passkey
+/// (the button: `assets/passkey.js`); failures say nothing about which part was wrong, and
+/// repeated failures lock the account.
 #[component]
 pub fn Login() -> impl IntoView {
     let login = ServerAction::<LoginFn>::new();
@@ -22,8 +24,11 @@ pub fn Login() -> impl IntoView {
                 <input type="text" name="totp" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code"/>
             </label>
             <button type="submit">"ログイン Sign in"</button>
+            <button type="button" id="passkey-login">"パスキーでログイン Sign in with a passkey"</button>
         </ActionForm>
+        <p id="passkey-status" role="status"></p>
         {error_of(login.value())}
+        <script type="module" src="/assets/passkey.js" nonce=use_nonce_string()></script>
     }
 }
 

@@ -5,11 +5,11 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use kakou_store::{AuditQuery, AuthError, LoginRequest, NewUser, OrgKind, Role, format_ms};
 use leptos::prelude::*;
 
-use super::session::{authorize, cookie, current, fail, reader, refuse, request_headers, state};
+use super::session::{answer, authorize, cookie, current, fail, reader, refuse, request_headers, state};
 use crate::api::*;
 
 pub async fn me() -> Result<Option<Me>, ServerFnError> {
@@ -24,6 +24,7 @@ pub async fn me() -> Result<Option<Me>, ServerFnError> {
         org_kind: org.kind.to_string(),
         csrf: session.csrf_token.clone(),
         totp_enabled: session.user.totp_enabled,
+        passkeys: session.user.passkeys,
     }))
 }
 
@@ -48,10 +49,8 @@ pub async fn login(email: String, password: String, totp: Option<String>) -> Res
     let state = state()?;
     let ip = client_ip();
     if let Err(wait) = state.limiter.check(ip, &email) {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
-        }
-        return Err(ServerFnError::new(format!("試行が多すぎます。Too many attempts: wait {} s", wait.as_secs() + 1)));
+        let message = format!("試行が多すぎます。Too many attempts: wait {} s", wait.as_secs() + 1);
+        return Err(answer(StatusCode::TOO_MANY_REQUESTS, &message));
     }
     let request = LoginRequest {
         email: email.trim().to_string(),
@@ -62,19 +61,28 @@ pub async fn login(email: String, password: String, totp: Option<String>) -> Res
     match state.store.login(&request).await {
         Ok(new) => {
             set_session_cookie(Some(&new.token))?;
-            leptos_axum::redirect(if new.session.user.totp_enabled { "/" } else { "/account" });
+            leptos_axum::redirect(if new.session.user.has_second_factor() { "/" } else { "/account" });
             Ok(())
         }
-        Err(AuthError::Locked { until_ms }) => Err(ServerFnError::new(format!(
-            "アカウントはロックされています。Account locked until {} (repeated failures).",
-            format_ms(until_ms)
-        ))),
-        Err(AuthError::TotpRequired) => {
-            Err(ServerFnError::new("確認コードを入力してください。Enter the code from your authenticator."))
-        }
-        Err(AuthError::InvalidCredentials) => {
-            Err(ServerFnError::new("メール、パスワード又はコードが違います。Wrong e-mail, password or code."))
-        }
+        Err(AuthError::Locked { until_ms }) => Err(answer(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "アカウントはロックされています。Account locked until {} (repeated failures).",
+                format_ms(until_ms)
+            ),
+        )),
+        Err(AuthError::TotpRequired) => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            "確認コードを入力してください。Enter the code from your authenticator.",
+        )),
+        Err(AuthError::PasskeyRequired) => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            "パスキーでサインインしてください。Sign in with your passkey (button below).",
+        )),
+        Err(AuthError::InvalidCredentials) => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            "メール、パスワード又はコードが違います。Wrong e-mail, password or code.",
+        )),
         Err(AuthError::Store(e)) => Err(fail(e)),
     }
 }
@@ -98,7 +106,7 @@ pub async fn complete_setup(token: String, password: String) -> Result<(), Serve
 pub async fn begin_totp(csrf: String) -> Result<TotpSetup, ServerFnError> {
     let (session, _) = authorize(&csrf).await?;
     if session.user.totp_enabled {
-        return Err(ServerFnError::new("two-factor sign-in is already on"));
+        return Err(answer(StatusCode::CONFLICT, "two-factor sign-in is already on"));
     }
     let e = state()?.store.begin_totp_enrolment(session.user.id).await.map_err(fail)?;
     Ok(TotpSetup { secret: e.secret_base32, uri: e.otpauth_uri })
@@ -108,6 +116,27 @@ pub async fn confirm_totp(csrf: String, code: String) -> Result<(), ServerFnErro
     let (session, _) = authorize(&csrf).await?;
     state()?.store.confirm_totp_enrolment(session.user.id, code.trim()).await.map_err(fail)?;
     leptos_axum::redirect("/");
+    Ok(())
+}
+
+pub async fn my_passkeys() -> Result<Vec<PasskeyRow>, ServerFnError> {
+    let Some((session, _)) = current().await? else { return Err(refuse("sign-in required")) };
+    let keys = state()?.store.list_passkeys(session.user.id).await.map_err(fail)?;
+    Ok(keys
+        .into_iter()
+        .map(|k| PasskeyRow {
+            id: k.id,
+            name: k.name,
+            created_at: format_ms(k.created_at),
+            last_used_at: k.last_used_at.map(format_ms).unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub async fn remove_passkey(csrf: String, id: i64) -> Result<(), ServerFnError> {
+    let (session, actor) = authorize(&csrf).await?;
+    state()?.store.remove_passkey(&actor, session.user.id, id).await.map_err(fail)?;
+    leptos_axum::redirect("/account");
     Ok(())
 }
 
@@ -150,7 +179,10 @@ fn check_pseudonym(p: &str) -> Result<&str, ServerFnError> {
     if ok {
         Ok(p)
     } else {
-        Err(ServerFnError::new("not a Kakou patient pseudonym (KK + 14 characters); IDs are converted in the browser"))
+        Err(answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a Kakou patient pseudonym (KK + 14 characters); IDs are converted in the browser",
+        ))
     }
 }
 
@@ -208,7 +240,7 @@ pub async fn advance_deletion(csrf: String, id: i64) -> Result<(), ServerFnError
     let store = &state()?.store;
     let current = store.list_deletion_requests(&actor).await.map_err(fail)?;
     let Some(next) = current.iter().find(|r| r.id == id).and_then(|r| r.status.next()) else {
-        return Err(ServerFnError::new(format!("deletion request {id}: nothing left to do")));
+        return Err(answer(StatusCode::CONFLICT, &format!("deletion request {id}: nothing left to do")));
     };
     store.advance_deletion_request(&actor, id, next).await.map_err(fail)?;
     leptos_axum::redirect("/requests");
@@ -234,6 +266,7 @@ pub async fn users() -> Result<(Vec<UserRow>, Vec<OrgRow>), ServerFnError> {
             role: u.role.to_string(),
             disabled: u.disabled,
             totp: u.totp_enabled,
+            passkeys: u.passkeys,
             locked: u.locked_until.is_some_and(|t| t > now),
         })
         .collect();

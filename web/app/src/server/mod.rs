@@ -2,6 +2,7 @@
 //! state every handler shares ([`AppState`]).
 
 pub mod api_impl;
+pub mod passkeys;
 pub mod security;
 pub mod session;
 pub mod uploads;
@@ -53,6 +54,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/uploads/{id}", get(uploads::status).put(uploads::put_chunk))
         .route("/api/uploads/{id}/finish", post(uploads::finish))
         .route("/api/optout", get(uploads::optout_list))
+        .route("/api/passkeys/register/begin", post(passkeys::register_begin))
+        .route("/api/passkeys/register/finish", post(passkeys::register_finish))
+        .route("/api/passkeys/login/begin", post(passkeys::login_begin))
+        .route("/api/passkeys/login/finish", post(passkeys::login_finish))
         .route("/api/provisions.csv", get(uploads::provisions_csv))
         .route("/api/provisions.json", get(uploads::provisions_json))
         .route("/healthz", get(|| async { "ok" }))

@@ -2,7 +2,7 @@
 //! Secure over https), the signed-in user behind it, and the CSRF check every state-changing
 //! call makes. The token itself is random and stored only hashed ([`kakou_store::session`]).
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use kakou_store::session::csrf_token_valid;
 use kakou_store::{Actor, Session, StoreError};
 use leptos::prelude::*;
@@ -90,18 +90,27 @@ pub async fn reader() -> Result<(Session, Actor), ServerFnError> {
 
 /// A 403 answer with `message`.
 pub fn refuse(message: &str) -> ServerFnError {
+    answer(StatusCode::FORBIDDEN, message)
+}
+
+/// An error answer with its HTTP status (a server function's errors are 500 otherwise).
+pub fn answer(status: StatusCode, message: &str) -> ServerFnError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::FORBIDDEN);
+        response.set_status(status);
     }
     ServerFnError::new(message)
 }
 
-/// A store error as the user should read it.
+/// A store error as the user should read it, with the status that fits it.
 pub fn fail(e: StoreError) -> ServerFnError {
-    match e {
-        StoreError::Forbidden(m) => refuse(&m),
-        other => ServerFnError::new(other.to_string()),
-    }
+    let status = match &e {
+        StoreError::Forbidden(m) => return refuse(m),
+        StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+        StoreError::Conflict(_) => StatusCode::CONFLICT,
+        StoreError::Invalid(_) | StoreError::PasswordTooShort { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    answer(status, &e.to_string())
 }
 
 #[cfg(test)]

@@ -25,11 +25,11 @@ pub const MAX_CHUNK: usize = 16 << 20;
 
 type Answer = Result<Response, Response>;
 
-fn answer(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn answer(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-fn store_error(e: StoreError) -> Response {
+pub(super) fn store_error(e: StoreError) -> Response {
     let status = match &e {
         StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
         StoreError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -49,6 +49,16 @@ fn store_error(e: StoreError) -> Response {
 
 /// The caller, if signed in and carrying the session's CSRF token.
 async fn actor(state: &AppState, headers: &HeaderMap, needs_csrf: bool) -> Result<Actor, Response> {
+    session_of(state, headers, needs_csrf).await.map(|s| Actor::from(&s.user))
+}
+
+/// The caller's session, if signed in and (when `needs_csrf`) carrying its CSRF token; a
+/// wrong token is audited.
+pub(super) async fn session_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    needs_csrf: bool,
+) -> Result<kakou_store::Session, Response> {
     let session = of_headers(state, headers).await.map_err(store_error)?;
     let Some((session, _)) = session else {
         return Err(answer(StatusCode::UNAUTHORIZED, "sign-in required"));
@@ -65,7 +75,7 @@ async fn actor(state: &AppState, headers: &HeaderMap, needs_csrf: bool) -> Resul
         let _ = state.store.append_audit(event).await;
         return Err(answer(StatusCode::FORBIDDEN, "CSRF token missing or wrong"));
     }
-    Ok(Actor::from(&session.user))
+    Ok(session)
 }
 
 pub async fn create(State(state): State<AppState>, headers: HeaderMap) -> Answer {
