@@ -82,7 +82,7 @@ $('process').addEventListener('click', async () => {
   const bar = $('process-progress');
   bar.max = picked.length;
   bar.value = 0;
-  onOutcome = (o) => { bar.value += 1; setText('process-text', `${bar.value} / ${picked.length}: ${o.name}`); addRow(o); };
+  onOutcome = queueOutcome(bar, picked.length);
   try {
     const optOut = await (await fetch('/api/optout', { headers: { 'x-csrf-token': csrf } })).json();
     await ask({ type: 'start', options: {
@@ -105,15 +105,39 @@ $('process').addEventListener('click', async () => {
   }
 });
 
+// Outcomes arrive one message per file; the page draws them at most once per frame (a DOM
+// update and a table layout per file made the page stutter with thousands of files).
+function queueOutcome(bar, total) {
+  let queue = [];
+  let done = 0;
+  const draw = () => {
+    const batch = queue;
+    queue = [];
+    done += batch.length;
+    bar.value = done;
+    setText('process-text', `${done} / ${total}: ${batch[batch.length - 1].name}`);
+    const rows = document.createDocumentFragment();
+    for (const o of batch) addRow(o, rows);
+    $('outcomes').append(rows);
+  };
+  return (o) => {
+    if (queue.length === 0) requestAnimationFrame(draw);
+    queue.push(o);
+  };
+}
+
 function clearPreview() {
+  rowsShown = 0;
   $('outcomes').replaceChildren();
   $('samples').replaceChildren();
   setText('summary', '');
 }
 const STATUS = { included: '含む included', excluded: 'オプトアウト excluded', quarantined: '保留 quarantined', skipped: 'skipped', failed: 'failed' };
-function addRow(o) {
-  const body = $('outcomes');
-  if (body.children.length < 500 || o.status !== 'included') {
+let rowsShown = 0;
+const MAX_INCLUDED_ROWS = 500;
+function addRow(o, into) {
+  if (o.status !== 'included' || rowsShown < MAX_INCLUDED_ROWS) {
+    rowsShown += 1;
     const tr = document.createElement('tr');
     tr.className = `status-${o.status}`;
     for (const v of [o.name, o.kind, STATUS[o.status] ?? o.status, o.reason ?? '', String(o.replaced ?? 0)]) {
@@ -121,7 +145,7 @@ function addRow(o) {
       td.textContent = v;
       tr.append(td);
     }
-    body.append(tr);
+    into.append(tr);
   }
   if (o.preview && $('samples').children.length < 3) {
     const fig = document.createElement('figure');
