@@ -346,6 +346,36 @@ test('scale: 2,000 files are processed with the page responsive, every file acco
   assert.ok(rows <= 500, 'the table is capped, not 2,000 rows');
 });
 
+test('policy: the admin sets the hospital\'s policy (a bad one is refused); the next package follows it', async () => {
+  const admin = state.admin;
+  await goto(admin, '/policy');
+  const form = admin.locator('section.policy[data-org="東京テスト病院"] form');
+  await form.locator('textarea[name=records]').fill('{"columns": {"patient_id": {"role": "no-such-role"}}}');
+  await form.locator('button').click();
+  await admin.waitForSelector('p.error[role=alert]');
+  assert.match(await admin.textContent('p.error[role=alert]'), /column 'patient_id'/);
+  await form.locator('select[name=preset]').selectOption('jp-anonymized');
+  await form.locator('textarea[name=records]').fill(JSON.stringify({ birth_date: 'year', columns: {
+    patient_id: 'patient-id', name: 'direct-identifier', birth_date: 'birth-date', phone: 'direct-identifier',
+    hba1c: 'sensitive', sbp: 'sensitive' } }));
+  await form.locator('button').click();
+  await admin.waitForSelector('#policy-saved');
+  await shot(admin, '10-policy');
+
+  const { sent } = await uploadFolder(state.uploader, state.folder.dir);
+  const entries = unzip(packageOf(sent));
+  assert.equal(JSON.parse(entries['manifest.json']).policy, 'jp-anonymized');
+  const csv = Object.entries(entries).find(([n]) => n.startsWith('records/'))[1];
+  const [header, ...rows] = csv.trim().split('\n');
+  assert.deepEqual(header.split(','), ['patient_id', 'birth_date', 'hba1c', 'sbp'], 'names and phones removed, ID kept as pseudonym');
+  assert.equal(rows.length, 2, 'P001 still opted out');
+  for (const row of rows) {
+    const [id, birth] = row.split(',');
+    assert.match(id, /^KK[0-9A-Za-z]{14}$/, row);
+    assert.match(birth, /^\d{4}$/, `birth year only: ${row}`);
+  }
+});
+
 test('CSRF: a signed-in request without the token, or from another origin, is refused', async () => {
   const page = state.uploader;
   await goto(page, '/upload');
@@ -437,7 +467,7 @@ test('audit: the chain verifies, and tampering with the database is detected', a
   await page.waitForSelector('#audit tbody tr');
   const actions = await page.$$eval('#audit tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
   for (const a of ['login.success', 'login.failure', 'account.lock', 'csrf.rejected', 'provisions.view', 'optouts.view', 'user.',
-    'passkey.add']) {
+    'passkey.add', 'org.policy']) {
     assert.ok(actions.some((x) => x.startsWith(a)), `${a} missing from ${[...new Set(actions)]}`);
   }
   assert.ok(actions.some((x) => x.startsWith('package.') || x.startsWith('upload.')), `no upload event in ${[...new Set(actions)]}`);

@@ -88,7 +88,7 @@ $('process').addEventListener('click', async () => {
     await ask({ type: 'start', options: {
       key: localStorage.getItem(storeKey('projectKey')),
       linkageKey: localStorage.getItem(storeKey('linkageKey')) || undefined,
-      preset: policy.preset, recordsPolicy: policy.records ?? undefined,
+      preset: policy.preset, recordsPolicy: policy.recordsPolicy ?? undefined,
       optOut: optOut.pseudonyms, organisation: org, orgId,
     } });
     for (let i = 0; i < picked.length; i += 200) {

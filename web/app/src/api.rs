@@ -20,6 +20,9 @@ pub struct Me {
     pub totp_enabled: bool,
     /// Registered passkeys.
     pub passkeys: i64,
+    /// The organisation's de-identification policy as JSON (`kakou_store::policy::OrgPolicy`),
+    /// which the upload page hands to the SDK.
+    pub policy: String,
 }
 
 impl Me {
@@ -27,6 +30,17 @@ impl Me {
     pub fn has_second_factor(&self) -> bool {
         self.totp_enabled || self.passkeys > 0
     }
+}
+
+/// An organisation's policy as the policy page edits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgPolicyRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_kind: String,
+    pub preset: String,
+    /// The records policy, pretty JSON; empty for the SDK defaults.
+    pub records: String,
 }
 
 /// A passkey as the account page lists it.
@@ -132,6 +146,16 @@ pub async fn begin_totp(csrf: String) -> Result<TotpSetup, ServerFnError> {
 #[server]
 pub async fn confirm_totp(csrf: String, code: String) -> Result<(), ServerFnError> {
     imp::confirm_totp(csrf, code).await
+}
+
+#[server]
+pub async fn org_policies() -> Result<Vec<OrgPolicyRow>, ServerFnError> {
+    imp::org_policies().await
+}
+
+#[server]
+pub async fn set_org_policy(csrf: String, org_id: i64, preset: String, records: String) -> Result<(), ServerFnError> {
+    imp::set_org_policy(csrf, org_id, preset, records).await
 }
 
 #[server]

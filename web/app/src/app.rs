@@ -64,6 +64,7 @@ fn Body() -> impl IntoView {
                     <Route path=path!("/provisions") view=pages::provisions::Provisions/>
                     <Route path=path!("/requests") view=pages::requests::Requests/>
                     <Route path=path!("/admin") view=pages::admin::Admin/>
+                    <Route path=path!("/policy") view=pages::policy::Policy/>
                     <Route path=path!("/audit") view=pages::audit::Audit/>
                 </Routes>
             </main>
@@ -117,7 +118,12 @@ pub fn nav_links(role: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "operator" => vec![("/provisions", "提供記録 Provisions"), ("/requests", "削除依頼 Deletion requests")],
         "admin" => {
-            vec![("/admin", "利用者 Users"), ("/audit", "監査ログ Audit log"), ("/provisions", "提供記録 Provisions")]
+            vec![
+                ("/admin", "利用者 Users"),
+                ("/policy", "加工方針 Policies"),
+                ("/audit", "監査ログ Audit log"),
+                ("/provisions", "提供記録 Provisions"),
+            ]
         }
         _ => vec![],
     }

@@ -2,7 +2,7 @@
 //!
 //! Everything the Kakou web app keeps between requests lives here, behind one [`Store`]:
 //! organisations and users ([`accounts`]), passwords and TOTP ([`password`], [`totp`]), login
-//! with lockout ([`auth`]), passkeys ([`passkey`]), sessions and CSRF tokens ([`session`]), a rate limiter for the auth
+//! with lockout ([`auth`]), passkeys ([`passkey`]), each organisation's policy ([`policy`]), sessions and CSRF tokens ([`session`]), a rate limiter for the auth
 //! routes ([`ratelimit`]), the hash-chained audit log ([`audit`]), the opt-out registry and
 //! deletion requests ([`optout`]), resumable package uploads and provision records
 //! ([`packages`]) and the server-side package check ([`validate`]).
@@ -20,6 +20,7 @@ pub mod optout;
 pub mod packages;
 pub mod passkey;
 pub mod password;
+pub mod policy;
 pub mod ratelimit;
 pub mod session;
 pub mod totp;

@@ -7,6 +7,7 @@ pub mod home;
 pub mod login;
 pub mod notice;
 pub mod optout;
+pub mod policy;
 pub mod provisions;
 pub mod requests;
 pub mod upload;

@@ -4,11 +4,12 @@ use crate::app::signed_in;
 
 /// The hospital's upload: keys, picking, de-identification in a Web Worker, preview, upload.
 /// The interactive part is `assets/upload.js`, which drives the SDK's npm package the way an
-/// EHR vendor would; this component renders the page and hands it the organisation's policy.
+/// EHR vendor would; this component renders the page and hands it the organisation's policy
+/// (set by the creator's admin on the policy page).
 #[component]
 pub fn Upload() -> impl IntoView {
     signed_in(&["uploader"], |me| {
-        let policy = r#"{"preset":"jp-pseudonymized"}"#;
+        let policy = me.policy.clone();
         let nonce = use_nonce_string();
         view! {
             <meta name="csrf-token" content=me.csrf.clone()/>

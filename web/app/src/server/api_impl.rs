@@ -25,6 +25,7 @@ pub async fn me() -> Result<Option<Me>, ServerFnError> {
         csrf: session.csrf_token.clone(),
         totp_enabled: session.user.totp_enabled,
         passkeys: session.user.passkeys,
+        policy: serde_json::to_string(&state.store.org_policy(org.id).await.map_err(fail)?)?,
     }))
 }
 
@@ -117,6 +118,34 @@ pub async fn confirm_totp(csrf: String, code: String) -> Result<(), ServerFnErro
     state()?.store.confirm_totp_enrolment(session.user.id, code.trim()).await.map_err(fail)?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+pub async fn org_policies() -> Result<Vec<OrgPolicyRow>, ServerFnError> {
+    let (_, actor) = reader().await?;
+    actor.require(Role::Admin).map_err(fail)?;
+    let store = state()?.store;
+    let mut rows = Vec::new();
+    for org in store.list_orgs().await.map_err(fail)? {
+        let policy = store.org_policy(org.id).await.map_err(fail)?;
+        let records = match &policy.records_policy {
+            Some(p) => serde_json::to_string_pretty(p)?,
+            None => String::new(),
+        };
+        rows.push(OrgPolicyRow {
+            org_id: org.id,
+            org_name: org.name,
+            org_kind: org.kind.to_string(),
+            preset: policy.preset,
+            records,
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn set_org_policy(csrf: String, org_id: i64, preset: String, records: String) -> Result<(), ServerFnError> {
+    let (_, actor) = authorize(&csrf).await?;
+    let policy = kakou_store::policy::OrgPolicy::from_form(&preset, &records).map_err(fail)?;
+    state()?.store.set_org_policy(&actor, org_id, &policy).await.map_err(fail)
 }
 
 pub async fn my_passkeys() -> Result<Vec<PasskeyRow>, ServerFnError> {
