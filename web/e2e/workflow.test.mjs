@@ -302,7 +302,7 @@ test('opt-out: the registry stores only a pseudonym and the patient is left out 
   await page.waitForFunction(() => document.querySelectorAll('#provisions tbody tr').length === 2);
 });
 
-test('scale: 2,000 files are processed with the page responsive, every file accounted for', async () => {
+test('scale: 2,000 files are processed with the page responsive; an interrupted upload resumes after a reload', async () => {
   const page = state.uploader;
   const dir = path.join(work, 'scale');
   fs.mkdirSync(path.join(dir, 'dicom'), { recursive: true });
@@ -344,6 +344,36 @@ test('scale: 2,000 files are processed with the page responsive, every file acco
   assert.ok(worst < 250, `a main-thread task took ${worst} ms`);
   assert.ok(clickDelay < 250, `the page answered after ${clickDelay} ms`);
   assert.ok(rows <= 500, 'the table is capped, not 2,000 rows');
+
+  // The connection drops after the first chunk; the page is reloaded; the upload resumes from the
+  // server's offset with the package kept in IndexedDB (not processed again, not restarted).
+  const sent = [];
+  const record = (r) => sent.push({ method: r.method(), url: r.url() });
+  page.on('request', record);
+  let chunks = 0;
+  await page.route('**/api/uploads/*', (route) =>
+    route.request().method() === 'PUT' && ++chunks > 1 ? route.abort('connectionreset') : route.continue());
+  await page.click('#upload');
+  await page.waitForFunction(() => /upload failed/.test(document.getElementById('upload-error').textContent), null, { timeout: 60000 });
+  await page.unroute('**/api/uploads/*');
+  const cut = sent.length;
+  await page.reload();
+  await hydrated(page);
+  await page.waitForSelector('#resume:not([hidden])');
+  assert.match(await page.textContent('#resume-text'), /2000 files/);
+  await shot(page, '11-resume');
+  await page.click('#resume-upload');
+  await page.waitForFunction(() => /uploaded|failed/.test(document.getElementById('upload-text').textContent
+    + document.getElementById('upload-error').textContent), null, { timeout: 120000 });
+  page.off('request', record);
+  assert.match(await page.textContent('#upload-text'), /uploaded: provision record \d+/, await page.textContent('#upload-error'));
+  const after = sent.slice(cut);
+  assert.ok(!after.some((r) => r.method === 'POST' && r.url.endsWith('/api/uploads')), 'the same upload went on');
+  const offsets = after.filter((r) => r.method === 'PUT').map((r) => Number(new URL(r.url).searchParams.get('offset')));
+  assert.ok(offsets.length > 0 && offsets[0] > 0, `resumed at ${offsets[0]}, not from the start`);
+  await page.reload();
+  await hydrated(page);
+  assert.ok(await page.locator('#resume').isHidden(), 'nothing left to resume');
 });
 
 test('policy: the admin sets the hospital\'s policy (a bad one is refused); the next package follows it', async () => {

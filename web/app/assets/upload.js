@@ -95,7 +95,9 @@ $('process').addEventListener('click', async () => {
       await ask({ type: 'files', files: picked.slice(i, i + 200) });
     }
     const done = await ask({ type: 'finish', created: new Date().toISOString() });
-    built = { zip: done.zip, manifest: done.manifest };
+    built = { zip: done.zip, manifest: done.manifest, uploadId: null, created: new Date().toISOString() };
+    await keepPackage(built).catch((e) => console.warn('package not kept for resuming:', e));
+    show('resume', false);
     showSummary(done.counts);
     $('upload').disabled = done.manifest.files.length === 0;
   } catch (err) {
@@ -183,16 +185,23 @@ async function api(method, url, body, type = 'application/json') {
     await new Promise((res) => setTimeout(res, 500 * 2 ** attempt));
   }
 }
-$('upload').addEventListener('click', async () => {
-  if (!built) return;
+async function uploadBuilt() {
   $('upload').disabled = true;
+  show('resume', false);
   setText('upload-error', '');
   const { zip } = built;
   const bar = $('upload-progress');
   bar.max = zip.byteLength;
   try {
     const sha256 = await sha256Hex(zip);
-    const started = await api('POST', '/api/uploads', '{}');
+    // A package kept from before a reload resumes its own upload where the server's bytes end.
+    const started = built.uploadId
+      ? await api('GET', `/api/uploads/${built.uploadId}`).catch(() => api('POST', '/api/uploads', '{}'))
+      : await api('POST', '/api/uploads', '{}');
+    if (started.id !== built.uploadId) {
+      built.uploadId = started.id;
+      await keepPackage(built).catch(() => {});
+    }
     let offset = started.offset;
     while (offset < zip.byteLength) {
       const chunk = zip.subarray(offset, Math.min(offset + CHUNK, zip.byteLength));
@@ -213,10 +222,50 @@ $('upload').addEventListener('click', async () => {
     link.href = '/provisions';
     link.hidden = false;
     built = null;
+    await forgetPackage().catch(() => {});
   } catch (err) {
-    setText('upload-error', `upload failed: ${err.message}`);
+    setText('upload-error', `upload failed: ${err.message} (the package stays in this browser: try again, or resume after a reload)`);
     $('upload').disabled = false;
   }
-});
+}
+$('upload').addEventListener('click', () => { if (built) uploadBuilt(); });
 
+// ---- resuming after a reload: the processed package waits in IndexedDB -------------------------
+// Only the de-identified package (exactly what would be uploaded) and its upload id are kept,
+// per organisation, until the upload finishes or the user discards it.
+function packageStore(mode) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('kakou-upload', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('packages');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => resolve(open.result.transaction('packages', mode).objectStore('packages'));
+  });
+}
+function request(r) {
+  return new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+}
+async function keepPackage(p) {
+  const store = await packageStore('readwrite');
+  await request(store.put({ zip: new Blob([p.zip]), manifest: p.manifest, uploadId: p.uploadId, created: p.created }, org));
+}
+async function forgetPackage() {
+  await request((await packageStore('readwrite')).delete(org));
+}
+async function offerResume() {
+  const kept = await packageStore('readonly').then((s) => request(s.get(org))).catch(() => undefined);
+  if (!kept) return;
+  const mb = (kept.zip.size / 1e6).toFixed(1);
+  setText('resume-text', `未送信のパッケージがあります。A package processed ${kept.created} (${kept.manifest.files.length} files, ${mb} MB) was not uploaded completely. `);
+  show('resume', true);
+  $('resume-upload').onclick = async () => {
+    built = { zip: new Uint8Array(await kept.zip.arrayBuffer()), manifest: kept.manifest, uploadId: kept.uploadId, created: kept.created };
+    await uploadBuilt();
+  };
+  $('discard-package').onclick = async () => {
+    await forgetPackage();
+    show('resume', false);
+  };
+}
+
+offerResume();
 refreshKeys();

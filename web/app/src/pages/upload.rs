@@ -56,6 +56,11 @@ pub fn Upload() -> impl IntoView {
                 </section>
                 <section>
                     <h2>"4. 送信 Upload"</h2>
+                    <div id="resume" class="warn" hidden>
+                        <span id="resume-text"></span>
+                        <button type="button" id="resume-upload">"再開 Resume upload"</button>
+                        <button type="button" id="discard-package">"破棄 Discard"</button>
+                    </div>
                     <button type="button" id="upload" disabled>"送信 Upload package"</button>
                     <progress id="upload-progress" value="0" max="1"></progress>
                     <span id="upload-text"></span>
