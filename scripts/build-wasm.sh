@@ -21,7 +21,8 @@ source scripts/env.sh
 
 targets=("${@:-web node}")
 read -r -a targets <<<"${targets[*]}"
-profile=wasm-release
+# KAKOU_WASM_PROFILE=wasm-test (scripts/test.sh): a quicker build without wasm-opt, for tests.
+profile=${KAKOU_WASM_PROFILE:-wasm-release}
 raw=target/wasm/wasm32-unknown-unknown/$profile/kakou_wasm.wasm
 log() { printf '\033[1m[build-wasm +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
@@ -35,8 +36,25 @@ have=$(wasm-bindgen --version | awk '{print $2}')
 # 1. The raw module (a no-op in about a second when nothing changed).
 with_wasm_env cargo build -q --lib --target wasm32-unknown-unknown -p kakou-wasm --profile "$profile"
 
-stamp=$( { sha256sum "$raw" "$0" wasm/README.md | awk '{print $1}'; wasm-pack --version; wasm-bindgen --version;
+stamp=$( { echo "$profile"; sha256sum "$raw" "$0" wasm/README.md | awk '{print $1}'; wasm-pack --version; wasm-bindgen --version;
            tools/node/node_modules/.bin/wasm-opt --version; } | sha256sum | awk '{print $1}')
+
+# wasm-opt -Oz (what wasm-pack would run), reusing the result when the input is byte-identical
+# to the one optimized last.
+opt_in=target/wasm/kakou_bg.bindgen.wasm
+opt_out=target/wasm/kakou_bg.opt.wasm
+optimize() {
+  if [ "$profile" != wasm-release ]; then
+    return
+  elif [ -f "$opt_out" ] && cmp -s "$1" "$opt_in"; then
+    log "wasm-opt: same module as the last target, reusing its output"
+  else
+    cp "$1" "$opt_in"
+    tools/node/node_modules/.bin/wasm-opt -Oz "$opt_in" -o "$opt_out.tmp"
+    mv "$opt_out.tmp" "$opt_out"
+  fi
+  cp "$opt_out" "$1"
+}
 
 # 2. One package per target.
 for t in "${targets[@]}"; do
@@ -51,9 +69,12 @@ for t in "${targets[@]}"; do
   else
     log "wasm-pack build --target $wp_target → $dir"
     rm -rf "$dir"
-    # wasm-pack runs cargo build again (a no-op now), wasm-bindgen, then wasm-opt -Oz.
+    # wasm-pack runs cargo build again (a no-op now) and wasm-bindgen; wasm-opt -Oz runs below,
+    # once: the module wasm-bindgen writes is the same for both targets (only the JS differs),
+    # and optimizing it takes minutes on a 2-core machine.
     with_wasm_env wasm-pack --log-level warn build --mode force --target "$wp_target" --profile "$profile" \
-      --out-dir "$out" --out-name kakou --no-gitignore wasm
+      --out-dir "$out" --out-name kakou --no-gitignore --no-opt wasm
+    optimize "$dir/kakou_bg.wasm"
     # The npm name is @kakou/sdk whatever the crate is called; same version as the crates.
     node -e '
       const fs = require("fs"), p = process.argv[1] + "/package.json";

@@ -17,7 +17,12 @@ source scripts/env.sh
 log() { printf '\033[1m[build-web +%ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 server_profile=dev
-[ "${1:-}" = "--release" ] && server_profile=release
+case "${1:-}" in
+  --release) server_profile=release ;;
+  --no-server) server_profile=none ;; # scripts/test-web.sh: the test build makes the binaries
+  "") ;;
+  *) echo "usage: $0 [--release|--no-server]" >&2; exit 2 ;;
+esac
 client_profile=${KAKOU_WEB_CLIENT_PROFILE:-wasm-release}
 site=target/site
 mkdir -p "$site/pkg" "$site/sdk" "$site/assets"
@@ -43,7 +48,9 @@ cp -u wasm/pkg/kakou.js wasm/pkg/kakou_bg.wasm "$site/sdk/"
 cp -u web/app/assets/* "$site/assets/"
 
 log "server ($server_profile)"
-if [ "$server_profile" = release ]; then
+if [ "$server_profile" = none ]; then
+  :
+elif [ "$server_profile" = release ]; then
   cargo build -q --release -p kakou-web --features ssr --bin kakou-web -p kakou-store --bin kakou-store
 else
   cargo build -q -p kakou-web --features ssr --bin kakou-web -p kakou-store --bin kakou-store

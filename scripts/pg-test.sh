@@ -3,6 +3,10 @@
 # temporary folder, points KAKOU_TEST_POSTGRES_URL at it, runs `cargo test -p kakou-store` (extra
 # arguments are passed on, e.g. a test name), then stops the cluster and deletes the folder.
 #
+#   scripts/pg-test.sh [cargo test args]   kakou-store's tests
+#   scripts/pg-test.sh --run CMD ARGS...   any command with the cluster up (scripts/test.sh runs
+#                                          the whole native suite this way)
+#
 # Installs Debian's postgresql package when missing (idempotent, as scripts/setup.sh does).
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` system user.
 # The cluster trusts local connections and skips fsync: it is for tests only.
@@ -43,5 +47,11 @@ log "initdb + start on 127.0.0.1:$port ($bin)"
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
 
 export KAKOU_TEST_POSTGRES_URL="postgres://kakou@127.0.0.1:$port/postgres"
-log "cargo test -p kakou-store (SQLite and PostgreSQL)"
-cargo test -p kakou-store "$@"
+if [ "${1:-}" = "--run" ]; then
+  shift
+  log "$* (with PostgreSQL)"
+  "$@"
+else
+  log "cargo test -p kakou-store (SQLite and PostgreSQL)"
+  cargo test -p kakou-store "$@"
+fi

@@ -51,12 +51,15 @@ if [ "$corpus" = 1 ]; then
   fi
   # Native and wasm from the same sources, built back to back.
   log "2. building the native CLI and the npm packages"
-  cargo build -q --release -p kakou-cli
+  # (the same command as scripts/test.sh's large-text test: that build is reused)
+  native_profile=${KAKOU_NATIVE_PROFILE:-release}
+  cargo test -q --profile "$native_profile" -p kakou-cli --test text --no-run
+  kakou=target/$native_profile/kakou
   scripts/build-wasm.sh
 
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  target/release/kakou keygen "$tmp/key" 2>/dev/null
+  "$kakou" keygen "$tmp/key" 2>/dev/null
   cat > "$tmp/rules.json" <<'JSON'
 [{ "name": "test: top-left corner of every at-risk image", "manufacturer": "",
    "regions": [{ "x": 0, "y": 0, "width": 32, "height": 8 }] }]
@@ -64,7 +67,7 @@ JSON
   native() { # name, kakou dicom args...
     local name=$1; shift
     # exit status 2 = some files failed to parse: expected on this corpus, compared below
-    target/release/kakou dicom "$corpus_dir" "$tmp/$name" --key "$tmp/key" -q "$@" >/dev/null || [ $? = 2 ]
+    "$kakou" dicom "$corpus_dir" "$tmp/$name" --key "$tmp/key" -q "$@" >/dev/null || [ $? = 2 ]
   }
   for preset in basic jp-pseudonymized jp-anonymized; do
     native "$preset" --preset "$preset"
