@@ -6,6 +6,7 @@ export WASM_BINDGEN_VERSION=0.2.130
 export WASM_PACK_VERSION=0.15.1
 export KAKOU_CACHE=${KAKOU_CACHE:-$HOME/.cache/kakou}
 export KAKOU_VENV=${KAKOU_VENV:-$KAKOU_CACHE/venv}
+export KAKOU_S3_VENV=${KAKOU_S3_VENV:-$KAKOU_CACHE/s3-venv}
 export KAKOU_CORPUS=${KAKOU_CORPUS:-$KAKOU_CACHE/corpus}
 export KAKOU_SHARED=${KAKOU_SHARED:-$(cd "$KAKOU_ROOT/.." && pwd)/shared}
 export KAKOU_WASM_SHIM=$HOME/.local/wasm-tc/bin

@@ -75,4 +75,11 @@ if ! "$KAKOU_VENV/bin/python" -c "import pycanon, pandas, anjana" 2>/dev/null; t
   "$KAKOU_VENV/bin/pip" install -q pycanon pandas anjana
 fi
 # --- end anonymization ------------------------------------------------------------------------
+# An S3 server for kakou-store's object-store tests (scripts/pg-test.sh starts it), in a venv of
+# its own: its dependencies would move versions the judges' venv pins.
+if ! "$KAKOU_S3_VENV/bin/python" -c "import moto.server" 2>/dev/null; then
+  log "pip: moto[server] (an S3 server for the web store's tests)"
+  python3 -m venv "$KAKOU_S3_VENV"
+  "$KAKOU_S3_VENV/bin/pip" install -q "moto[server]"
+fi
 log "ready"

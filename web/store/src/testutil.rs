@@ -1,5 +1,6 @@
-//! Test stores: a fresh SQLite file always, and a fresh PostgreSQL database when
-//! `KAKOU_TEST_POSTGRES_URL` names a server (scripts/pg-test.sh starts one).
+//! Test stores: a fresh SQLite file always, a fresh PostgreSQL database when
+//! `KAKOU_TEST_POSTGRES_URL` names a server, and (feature `s3`) one whose packages go to an S3
+//! bucket when `KAKOU_TEST_S3_BUCKET` names one (scripts/pg-test.sh starts both services).
 
 use crate::accounts::{Actor, NewUser, Org, OrgKind, Role, User};
 use crate::password::PasswordPolicy;
@@ -10,7 +11,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub const T0: i64 = 1_767_225_600_000;
 
 fn config(objects: &std::path::Path) -> StoreConfig {
-    let mut config = StoreConfig::new(objects.display().to_string());
+    config_for(objects.display().to_string())
+}
+
+fn config_for(objects: String) -> StoreConfig {
+    let mut config = StoreConfig::new(objects);
     config.clock = Clock::manual(T0);
     // cheap hashing in tests; the default parameters have their own test
     config.password = PasswordPolicy { memory_kib: 1024, iterations: 1, ..Default::default() };
@@ -26,6 +31,13 @@ pub async fn each_store() -> Vec<Store> {
     let mut stores = vec![Store::open(&url, config(&dir.join("objects"))).await.unwrap()];
     if let Ok(base) = std::env::var("KAKOU_TEST_POSTGRES_URL") {
         stores.push(Store::open(&fresh_pg_database(&base).await, config(&dir.join("pg-objects"))).await.unwrap());
+    }
+    #[cfg(feature = "s3")]
+    if let Ok(bucket) = std::env::var("KAKOU_TEST_S3_BUCKET") {
+        // A prefix of its own per store: tests never see each other's objects.
+        let objects = format!("s3://{bucket}/{}", crate::hex(&crate::random_bytes::<6>().unwrap()));
+        let url = crate::db::default_sqlite_url(&dir.join("s3.db"));
+        stores.push(Store::open(&url, config_for(objects)).await.unwrap());
     }
     stores
 }
