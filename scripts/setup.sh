@@ -43,9 +43,9 @@ fi
 mkdir -p "$KAKOU_WASM_SHIM"
 ln -sf /usr/bin/cargo /usr/bin/rustc /usr/bin/rustdoc "$KAKOU_WASM_SHIM/"
 
-# cargo install builds with each tool's own release profile (fat LTO, opt-level 3): on a 2-core
-# CI machine that alone took ~11 minutes. These tools only post-process a few wasm files, so a
-# cheaper profile is plenty (about half the build time).
+# cargo install builds with each tool's own release profile (fat LTO, opt-level 3): wasm-pack
+# alone takes ~7 minutes on 2 cores (docs/toolchain.md). These tools only post-process a few
+# wasm files, so a cheaper profile is plenty: both installed in ~5.5 minutes here.
 export CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
   CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_INCREMENTAL=0
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
