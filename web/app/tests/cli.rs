@@ -65,7 +65,12 @@ fn first_run_creates_the_database_and_prints_a_setup_link() {
         assert!(started.elapsed() < Duration::from_secs(30), "the server did not answer");
         std::thread::sleep(Duration::from_millis(100));
     };
+    let mut icon = String::new();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /favicon.ico HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    s.read_to_string(&mut icon).unwrap();
     server.kill().unwrap();
+    assert!(icon.contains(" 204 "), "{icon}");
     server.wait().unwrap();
     assert!(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("ok"), "{answer}");

@@ -61,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/provisions.csv", get(uploads::provisions_csv))
         .route("/api/provisions.json", get(uploads::provisions_json))
         .route("/healthz", get(|| async { "ok" }))
+        // No icon: answer "no content" rather than a 404 on every page load.
+        .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }))
         .layer(DefaultBodyLimit::max(uploads::MAX_CHUNK + 1024))
         .with_state(state.clone());
     Router::new()
