@@ -93,7 +93,9 @@ async function login(page, email, password, code) {
   await page.fill('#login-form input[name=password]', password);
   await page.fill('#login-form input[name=totp]', code ?? '');
   // One attempt at a time: wait for the server's answer before the next.
-  await Promise.all([page.waitForResponse((r) => r.url().includes('/api/login')), page.click('#login-form button')]);
+  const [response] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/login')),
+    page.click('#login-form button')]);
+  return response;
 }
 async function logout(page) {
   await page.click('header form button');
@@ -523,7 +525,8 @@ db.commit()`, dbFile]);
 
 test('printable notice names the hospital and the required items', async () => {
   const page = await newPage();
-  await login(page, 'uploader2@hosp.test', 'x'); // unknown account: a generic refusal, no hint
+  const refused = await login(page, 'uploader2@hosp.test', 'x'); // unknown account: a generic refusal, no hint
+  assert.equal(refused.status(), 401, 'a refused sign-in answers 401, not a server error');
   await page.waitForSelector('p.error[role=alert]');
   assert.match(await page.textContent('p.error'), /Wrong e-mail, password or code/);
 });

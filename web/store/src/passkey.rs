@@ -299,6 +299,15 @@ mod tests {
     use super::*;
     use crate::testutil::{PASSWORD, each_store, hospital_with_uploader};
 
+    /// A well-formed registration answer that no authenticator signed.
+    fn forged_registration() -> RegisterPublicKeyCredential {
+        serde_json::from_value(serde_json::json!({
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
+        }))
+        .unwrap()
+    }
+
     fn req(email: &str, password: &str) -> LoginRequest {
         LoginRequest { email: email.into(), password: password.into(), totp: None, ip: Some("192.0.2.7".into()) }
     }
@@ -344,11 +353,7 @@ mod tests {
             assert_eq!(options["publicKey"]["user"]["name"], user.email.as_str());
             assert_eq!(options["publicKey"]["authenticatorSelection"]["userVerification"], "required");
             // A forged answer is refused, and the ceremony is gone afterwards.
-            let forged: RegisterPublicKeyCredential = serde_json::from_value(serde_json::json!({
-                "id": "AAAA", "rawId": "AAAA", "type": "public-key",
-                "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
-            }))
-            .unwrap();
+            let forged = forged_registration();
             let e = store.finish_passkey_registration(&user, &started.ceremony, "laptop", &forged).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref m) if m.contains("refused")), "{e}");
             let e = store.finish_passkey_registration(&user, &started.ceremony, "laptop", &forged).await.unwrap_err();
@@ -362,11 +367,7 @@ mod tests {
         for store in each_store().await {
             let (_, user) = hospital_with_uploader(&store, "PX").await;
             let (_, other) = hospital_with_uploader(&store, "PY").await;
-            let forged: RegisterPublicKeyCredential = serde_json::from_value(serde_json::json!({
-                "id": "AAAA", "rawId": "AAAA", "type": "public-key",
-                "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
-            }))
-            .unwrap();
+            let forged = forged_registration();
             let started = store.begin_passkey_registration(&user).await.unwrap();
             let e = store.finish_passkey_registration(&other, &started.ceremony, "x", &forged).await.unwrap_err();
             assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
