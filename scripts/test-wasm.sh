@@ -41,6 +41,8 @@ if [ "$unit" = 1 ]; then
   log "1. wasm-bindgen tests (Node + headless Chromium)"
   # (no -q: cargo would pass --quiet to wasm-bindgen-test-runner, which refuses it)
   with_wasm_env cargo test --target wasm32-unknown-unknown -p kakou-wasm --tests || status=1
+  log "1b. the lazy-dictionaries build in Node (loadDictionaries before/after; ~1.5 min: the SDK again)"
+  with_wasm_env cargo test --target wasm32-unknown-unknown -p kakou-wasm --no-default-features --test node || status=1
 fi
 
 if [ "$corpus" = 1 ]; then
