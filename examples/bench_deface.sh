@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Defacing speed, same run: Kakou native (plan alone and whole series), Kakou wasm in Node, and
-# quickshear (PyPI; given the scorer's brain mask, so it does less work than Kakou, which finds
-# the brain itself).   bash examples/bench_deface.sh [CASE/VARIANT=mr_sub01/axial]
+# Defacing speed, same run: Kakou native (plan alone and whole series), Kakou wasm in Node and in
+# headless Chromium, and quickshear (PyPI; given the scorer's brain mask, so it does less work
+# than Kakou, which finds the brain itself).   bash examples/bench_deface.sh [CASE/VARIANT=mr_sub01/axial]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +12,7 @@ py=$KAKOU_CACHE/deface-venv/bin/python
 cargo build --release -q -p kakou-cli --example bench_deface
 target/release/examples/bench_deface "$series/dicom" 3
 [ -f wasm/pkg-node/kakou.js ] && node examples/bench_deface.mjs "$series/dicom" 3 || echo "wasm/pkg-node missing: bash scripts/build-wasm.sh"
+[ -f wasm/pkg/kakou.js ] && node examples/bench_deface_browser.mjs "$series/dicom" 3 || echo "wasm/pkg missing: bash scripts/build-wasm.sh"
 tmp=$(mktemp -d)
 "$py" - "$series" "$tmp" <<'PY'
 import os, sys; sys.path.insert(0, os.environ["KAKOU_SHARED"] + "/eval/deface")

@@ -15,6 +15,12 @@
 //!    frame), *minus* everything within a protective margin of the brain estimate. Every voxel
 //!    in it, bone included, is set to air (CT −1000 HU, MR the image's background): eyes, nose,
 //!    mouth, chin and the facial skeleton are gone, the brain and its margin are untouched.
+//! 5. Behind the cut a layer of uniform tissue (the seal) turns the cross-section of orbits,
+//!    sinuses and jaw into a smooth wall.
+//! 6. Skin that the margin keeps in the face zone at brow level and below (a forehead that a
+//!    scan's field of view cuts flat onto the frontal bone, a low brow) is buried under a cover
+//!    of the same tissue, in air only: its shape no longer shows, and nothing inside the head
+//!    changes for it.
 //!
 //! The module has no I/O: it plans on `f32` values in modality units and returns the voxel mask
 //! and the fill value; the DICOM layer writes them back in the series' own pixel encoding.
@@ -106,8 +112,26 @@ pub const SEAL: u8 = 2;
 const PROTECTED_SEAL_MM: f64 = 2.0;
 /// Rise of the cut's ceiling per mm towards the face.
 const CEILING_SLOPE: f64 = 1.0;
+/// The seal's CT value: soft-tissue-like, so it renders as a surface, but outside the 20–60 HU of
+/// skin and muscle, so replaced tissue stays recognisable as replaced (a reader of the image,
+/// and a check, can tell the seal from the person's own skin).
+const CT_SEAL_HU: f32 = 100.0;
 /// Thickness of the seal layer (mm).
 const SEAL_MM: f64 = 6.0;
+/// Protected head surface (within the brain margin) in the face zone is buried under this much
+/// uniform tissue: a forehead or brow that the margin keeps, or the margin's own cross-section
+/// exposed by the cut, must not show its shape (measured, see docs/defacing.md).
+const COVER_MM: f64 = 6.0;
+/// How deep under the surface a protected voxel still counts as surface for [`COVER_MM`].
+const EXPOSED_MM: f64 = 4.0;
+/// The covered head is closed by a ball of this radius near the cover, so the new surface does
+/// not follow the bumps of the brain estimate (gyri seen through a dark MR skull read as a face
+/// to a detector: measured on Colin27) or leave a slot under a kept brow.
+const COVER_CLOSING_MM: f64 = 20.0;
+/// Kept skin is covered only up to this height above the anterior-fossa floor (about the brows):
+/// the forehead above is not face, and a cover there is a bulge over a brow-like ledge that a
+/// detector reads as a face (measured on mr_sub01). The cut's own edge is covered at any height.
+const COVER_SKIN_ABOVE_FLOOR_MM: f64 = 5.0;
 /// Radius of the closing that turns the head into a solid (nostrils and mouth shut, so sinuses
 /// and airways count as inside the head).
 const SOLID_CLOSING_MM: f64 = 8.0;
@@ -166,17 +190,28 @@ pub fn plan(
         margin_sq: (margin * margin) as f32,
     };
     let solid = solid_head(&masks.head, &coarse.grid);
-    let region = coarse.region(&cut, &brain_d2);
+    let zone = coarse.zone(&cut);
+    let region: Vec<bool> = zone.iter().zip(&brain_d2).map(|(z, d)| *z && *d > cut.margin_sq).collect();
     let seal_sq = ((SEAL_MM + COARSE_MM) * (SEAL_MM + COARSE_MM)) as f32;
     let region_d2 =
         morph::distance_sq_within(&region, coarse.grid.dims, coarse.grid.spacing(), SEAL_MM + 2.0 * COARSE_MM);
     let sealable: Vec<bool> = solid.iter().zip(&region_d2).map(|(s, d)| *s && *d <= seal_sq).collect();
-    let edits = cut.voxel_edits(grid, &coarse, &brain_d2, &sealable);
+    let brow = coarse.below(&cut, floor + COVER_SKIN_ABOVE_FLOOR_MM);
+    let cover = Cover::new(&coarse.grid, &zone, &brow, &solid, &region, &region_d2);
+    let fields = Fields {
+        coarse: &coarse,
+        values,
+        skin_threshold: masks.skin_threshold,
+        brain_d2: &brain_d2,
+        sealable: &sealable,
+        cover: &cover,
+    };
+    let edits = cut.voxel_edits(grid, &fields);
     let (voxels_removed, voxels_sealed) =
         edits.iter().fold((0, 0), |(air, seal), &e| (air + usize::from(e == AIR), seal + usize::from(e == SEAL)));
-    let tissue_removed_ml = coarse.tissue_in_cut(&cut, &masks.head, &brain_d2) as f64 * cell_ml;
+    let tissue_removed_ml = coarse.tissue_in_cut(&masks.head, &region) as f64 * cell_ml;
     let (fill_value, seal_value) = match modality {
-        Modality::Ct => (-1000.0, 40.0),
+        Modality::Ct => (-1000.0, CT_SEAL_HU),
         Modality::Mr => {
             let tissue: Vec<f32> = coarse
                 .values
@@ -223,6 +258,71 @@ pub fn apply(values: &mut [f32], plan: &DefacePlan) {
         if let Some(x) = plan.value_for(*e) {
             *v = x;
         }
+    }
+}
+
+/// What the full-resolution pass reads, all on the coarse grid except `values`.
+struct Fields<'a> {
+    coarse: &'a Coarse,
+    values: &'a [f32],
+    skin_threshold: f32,
+    /// Squared distance to the brain estimate (mm²).
+    brain_d2: &'a [f32],
+    /// Cells of the solid head close enough to the region to be sealed.
+    sealable: &'a [bool],
+    cover: &'a Cover,
+}
+
+/// The cover over the protected surface of the face zone (coarse grid). Its source is the
+/// protected head (within the brain margin) in the face zone at the surface the cut leaves;
+/// open cells within [`COVER_MM`] of it become tissue, and so do open cells that a closing by
+/// [`COVER_CLOSING_MM`] of the covered head fills near it. Neither a kept brow nor the
+/// margin's cut edge shows its shape; the new surface is smooth.
+struct Cover {
+    /// Cells that are air after defacing: outside the solid head, or in the region.
+    open: Vec<bool>,
+    /// Squared distance to kept skin (mm²), infinite beyond `COVER_MM + COVER_CLOSING_MM`.
+    skin_d2: Vec<f32>,
+    /// Squared distance to the outside of the covered head grown by the closing radius (mm²):
+    /// at least `COVER_CLOSING_MM²` inside the closing.
+    closed_d2: Vec<f32>,
+}
+
+impl Cover {
+    fn new(grid: &Grid, zone: &[bool], brow: &[bool], solid: &[bool], region: &[bool], region_d2: &[f32]) -> Cover {
+        let (dims, sp) = (grid.dims, grid.spacing());
+        let open: Vec<bool> = solid.iter().zip(region).map(|(s, r)| !s || *r).collect();
+        let exposed_sq = ((EXPOSED_MM + COARSE_MM) * (EXPOSED_MM + COARSE_MM)) as f32;
+        let outside: Vec<bool> = solid.iter().map(|s| !s).collect();
+        let outside_d2 = morph::distance_sq_within(&outside, dims, sp, EXPOSED_MM + 2.0 * COARSE_MM);
+        let kept = |p: usize| zone[p] && !open[p];
+        let skin: Vec<bool> = (0..open.len())
+            .map(|p| kept(p) && brow[p] && outside_d2[p] <= exposed_sq && region_d2[p] > exposed_sq)
+            .collect();
+        let reach = Self::REACH_MM + 2.0 * COARSE_MM;
+        let skin_d2 = morph::distance_sq_within(&skin, dims, sp, reach);
+        let skin_sq = (COVER_MM * COVER_MM) as f32;
+        let covered: Vec<bool> = (0..open.len()).map(|p| !open[p] || skin_d2[p] <= skin_sq).collect();
+        let outside: Vec<bool> =
+            morph::dilate(&covered, dims, sp, COVER_CLOSING_MM).iter().map(|grown| !grown).collect();
+        let closed_d2 = morph::distance_sq_within(&outside, dims, sp, COVER_CLOSING_MM + 2.0 * COARSE_MM);
+        Cover { open, skin_d2, closed_d2 }
+    }
+
+    /// How far from the source the cover (with its closing) can reach.
+    const REACH_MM: f64 = COVER_MM + COVER_CLOSING_MM;
+
+    /// Whether a cell can hold covered voxels.
+    fn reaches(&self, cell: usize) -> bool {
+        let reach = Self::REACH_MM + COARSE_MM;
+        self.skin_d2[cell] <= (reach * reach) as f32
+    }
+
+    /// Whether full-resolution voxel `v` lies in the cover (interpolated, so the surface is smooth).
+    fn covers(&self, coarse: &Coarse, v: [usize; 3]) -> bool {
+        let skin = coarse.distance_at(v, &self.skin_d2);
+        skin <= COVER_MM as f32
+            || (skin <= Self::REACH_MM as f32 && coarse.distance_at(v, &self.closed_d2) >= COVER_CLOSING_MM as f32)
     }
 }
 
@@ -312,7 +412,7 @@ impl Cut {
     /// is smooth, not 2 mm steps), the seal layer comes from the coarse grid (it is hidden).
     /// Only the voxels of sealable coarse cells and of each row's stretch inside the region are
     /// visited: the rest of the volume is kept without being looked at.
-    fn voxel_edits(&self, grid: &Grid, coarse: &Coarse, brain_d2: &[f32], sealable: &[bool]) -> Vec<u8> {
+    fn voxel_edits(&self, grid: &Grid, fields: &Fields) -> Vec<u8> {
         let [nx, ny, _] = grid.dims;
         let mut out = vec![KEEP; grid.len()];
         if nx == 0 || ny == 0 {
@@ -321,7 +421,8 @@ impl Cut {
         let rows = RowWalk::new(grid, &self.frame);
         let slice_edits = |(k, slice): (usize, &mut [u8])| {
             for (j, row_out) in slice.chunks_mut(nx).enumerate() {
-                self.row_edits([j, k], &rows, coarse, brain_d2, sealable, row_out);
+                self.row_edits([j, k], &rows, fields, row_out);
+                self.row_cover([j, k], fields, row_out);
             }
         };
         #[cfg(feature = "parallel")]
@@ -334,15 +435,8 @@ impl Cut {
         out
     }
 
-    fn row_edits(
-        &self,
-        [j, k]: [usize; 2],
-        rows: &RowWalk,
-        coarse: &Coarse,
-        brain_d2: &[f32],
-        sealable: &[bool],
-        out: &mut [u8],
-    ) {
+    fn row_edits(&self, [j, k]: [usize; 2], rows: &RowWalk, fields: &Fields, out: &mut [u8]) {
+        let Fields { coarse, brain_d2, sealable, .. } = *fields;
         let nx = out.len();
         let f0 = coarse.factor[0];
         let row = rows.start(j, k);
@@ -351,13 +445,14 @@ impl Cut {
         let cells = &sealable[crow..crow + coarse.grid.dims[0]];
         let margin = self.margin_sq.sqrt();
         let inner = margin - PROTECTED_SEAL_MM as f32;
+
         for (ci, _) in cells.iter().enumerate().filter(|(_, s)| **s) {
             let d = brain_d2[crow + ci].sqrt();
             let near = |t: f32| (d - t).abs() < 2.5 * COARSE_MM as f32;
             let interpolate = near(margin) || near(inner);
             let first = ci * f0;
             for (i, code) in out.iter_mut().enumerate().take(((ci + 1) * f0).min(nx)).skip(first) {
-                let d = if interpolate { coarse.brain_distance([i, j, k], brain_d2) } else { d };
+                let d = if interpolate { coarse.distance_at([i, j, k], brain_d2) } else { d };
                 if d <= inner {
                     continue;
                 }
@@ -376,6 +471,30 @@ impl Cut {
             }
             if self.in_region_as(row[1] + i as f64 * si[1], row[2] + i as f64 * si[2]) {
                 *code = AIR;
+            }
+        }
+    }
+
+    /// The cover over the protected surface of the face zone: air of the region becomes seal
+    /// tissue, and so does air outside the head (below the skin threshold, in an open cell), up
+    /// to [`COVER_MM`] from that surface (interpolated, so the new surface is smooth). Tissue is
+    /// never changed here, so the brain margin still holds for everything but air.
+    fn row_cover(&self, [j, k]: [usize; 2], fields: &Fields, out: &mut [u8]) {
+        let (coarse, cover) = (fields.coarse, fields.cover);
+        let f0 = coarse.factor[0];
+        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+        let start = coarse.grid_index_full(j, k);
+        for ci in (0..coarse.grid.dims[0]).filter(|ci| cover.reaches(crow + ci)) {
+            let open = cover.open[crow + ci];
+            for i in ci * f0..((ci + 1) * f0).min(out.len()) {
+                let coverable = match out[i] {
+                    AIR => true,
+                    KEEP => open && fields.values[start + i] < fields.skin_threshold,
+                    _ => false,
+                };
+                if coverable && cover.covers(coarse, [i, j, k]) {
+                    out[i] = SEAL;
+                }
             }
         }
     }
@@ -438,6 +557,7 @@ struct Coarse {
     values: Vec<f32>,
     grid: Grid,
     factor: [usize; 3],
+    full_dims: [usize; 3],
 }
 
 impl Coarse {
@@ -465,22 +585,40 @@ impl Coarse {
             origin: grid.position(centre),
             steps: [0, 1, 2].map(|a| grid.steps[a].map(|x| x * factor[a] as f64)),
         };
-        Coarse { values, grid: coarse_grid, factor }
+        Coarse { values, grid: coarse_grid, factor, full_dims: grid.dims }
     }
 
-    /// The face region on the coarse grid (cell centres).
-    fn region(&self, cut: &Cut, brain_d2: &[f32]) -> Vec<bool> {
+    /// The face zone on the coarse grid (cell centres): the region before the brain margin is
+    /// taken out of it.
+    fn zone(&self, cut: &Cut) -> Vec<bool> {
         let [nx, ny, _] = self.grid.dims;
-        (0..brain_d2.len())
+        (0..self.values.len())
             .map(|p| {
                 let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
-                brain_d2[p] > cut.margin_sq && cut.in_region(cut.frame.local(x))
+                cut.in_region(cut.frame.local(x))
             })
             .collect()
     }
 
-    /// Distance (mm) from full-resolution voxel `v` to the brain, trilinear in the coarse field.
-    fn brain_distance(&self, v: [usize; 3], brain_d2: &[f32]) -> f32 {
+    /// Cells whose centre lies below `superior` (head-frame mm).
+    fn below(&self, cut: &Cut, superior: f64) -> Vec<bool> {
+        let [nx, ny, _] = self.grid.dims;
+        (0..self.values.len())
+            .map(|p| {
+                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+                cut.frame.local(x)[2] < superior
+            })
+            .collect()
+    }
+
+    /// Index of full-resolution voxel (0, j, k) in the input grid.
+    fn grid_index_full(&self, j: usize, k: usize) -> usize {
+        self.full_dims[0] * (j + self.full_dims[1] * k)
+    }
+
+    /// A coarse squared-distance field at full-resolution voxel `v`, as a distance (mm),
+    /// trilinear; infinite where any neighbouring cell is beyond the field's reach.
+    fn distance_at(&self, v: [usize; 3], field_d2: &[f32]) -> f32 {
         let c = [0, 1, 2].map(|a| {
             let f = self.factor[a] as f64;
             ((v[a] as f64 - (f - 1.0) / 2.0) / f).clamp(0.0, (self.grid.dims[a] - 1) as f64)
@@ -497,7 +635,7 @@ impl Coarse {
                 w *= if up { t[a] } else { 1.0 - t[a] };
             }
             if w > 0.0 {
-                acc += w * brain_d2[self.grid.index(idx[0], idx[1], idx[2])].sqrt();
+                acc += w * field_d2[self.grid.index(idx[0], idx[1], idx[2])].sqrt();
             }
         }
         acc
@@ -512,15 +650,8 @@ impl Coarse {
             .collect()
     }
 
-    fn tissue_in_cut(&self, cut: &Cut, head: &[bool], brain_d2: &[f32]) -> usize {
-        let [nx, ny, _] = self.grid.dims;
-        (0..head.len())
-            .filter(|&p| head[p] && brain_d2[p] > cut.margin_sq)
-            .filter(|&p| {
-                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
-                cut.in_region(cut.frame.local(x))
-            })
-            .count()
+    fn tissue_in_cut(&self, head: &[bool], region: &[bool]) -> usize {
+        head.iter().zip(region).filter(|(h, r)| **h && **r).count()
     }
 }
 
