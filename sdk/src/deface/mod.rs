@@ -118,19 +118,20 @@ const CEILING_SLOPE: f64 = 1.0;
 const CT_SEAL_HU: f32 = 100.0;
 /// Thickness of the seal layer (mm).
 const SEAL_MM: f64 = 6.0;
-/// Protected head surface (within the brain margin) in the face zone is buried under this much
-/// uniform tissue: a forehead or brow that the margin keeps, or the margin's own cross-section
-/// exposed by the cut, must not show its shape (measured, see docs/defacing.md).
+/// Skin that the brain margin keeps in the face zone is buried under this much uniform tissue:
+/// more than the 4 mm of a skin shell, so a forehead or brow the margin keeps no longer shows
+/// its shape (measured, see docs/defacing.md).
 const COVER_MM: f64 = 6.0;
 /// How deep under the surface a protected voxel still counts as surface for [`COVER_MM`].
 const EXPOSED_MM: f64 = 4.0;
-/// The covered head is closed by a ball of this radius near the cover, so the new surface does
-/// not follow the bumps of the brain estimate (gyri seen through a dark MR skull read as a face
-/// to a detector: measured on Colin27) or leave a slot under a kept brow.
+/// The covered head is closed by a ball of this radius near the cover, so the cover has no ledge
+/// of its own and leaves no slot between itself and the cut (a slot under a forehead reads as a
+/// pair of eyes to a detector: docs/defacing.md).
 const COVER_CLOSING_MM: f64 = 20.0;
 /// Kept skin is covered only up to this height above the anterior-fossa floor (about the brows):
 /// the forehead above is not face, and a cover there is a bulge over a brow-like ledge that a
-/// detector reads as a face (measured on mr_sub01). The cut's own edge is covered at any height.
+/// detector reads as a face (measured on mr_sub01). Skin at the cut's edge is sealed with the
+/// cut, not covered: a cover there is the same bulge.
 const COVER_SKIN_ABOVE_FLOOR_MM: f64 = 5.0;
 /// Radius of the closing that turns the head into a solid (nostrils and mouth shut, so sinuses
 /// and airways count as inside the head).
@@ -273,11 +274,10 @@ struct Fields<'a> {
     cover: &'a Cover,
 }
 
-/// The cover over the protected surface of the face zone (coarse grid). Its source is the
-/// protected head (within the brain margin) in the face zone at the surface the cut leaves;
-/// open cells within [`COVER_MM`] of it become tissue, and so do open cells that a closing by
-/// [`COVER_CLOSING_MM`] of the covered head fills near it. Neither a kept brow nor the
-/// margin's cut edge shows its shape; the new surface is smooth.
+/// The cover over kept skin (coarse grid). Its source is the head the brain margin keeps in the
+/// face zone, at brow level and below, within [`EXPOSED_MM`] of the outside and away from the
+/// cut; open cells within [`COVER_MM`] of it become tissue, and so do open cells that a closing
+/// by [`COVER_CLOSING_MM`] of the covered head fills near it.
 struct Cover {
     /// Cells that are air after defacing: outside the solid head, or in the region.
     open: Vec<bool>,
@@ -445,7 +445,6 @@ impl Cut {
         let cells = &sealable[crow..crow + coarse.grid.dims[0]];
         let margin = self.margin_sq.sqrt();
         let inner = margin - PROTECTED_SEAL_MM as f32;
-
         for (ci, _) in cells.iter().enumerate().filter(|(_, s)| **s) {
             let d = brain_d2[crow + ci].sqrt();
             let near = |t: f32| (d - t).abs() < 2.5 * COARSE_MM as f32;
@@ -475,7 +474,7 @@ impl Cut {
         }
     }
 
-    /// The cover over the protected surface of the face zone: air of the region becomes seal
+    /// The cover over kept skin: air of the region becomes seal
     /// tissue, and so does air outside the head (below the skin threshold, in an open cell), up
     /// to [`COVER_MM`] from that surface (interpolated, so the new surface is smooth). Tissue is
     /// never changed here, so the brain margin still holds for everything but air.
