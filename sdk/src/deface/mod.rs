@@ -191,13 +191,12 @@ pub fn plan(
         margin_sq: (margin * margin) as f32,
     };
     let solid = solid_head(&masks.head, &coarse.grid);
-    let zone = coarse.zone(&cut);
+    let (zone, brow) = coarse.zone_and_brow(&cut, floor + COVER_SKIN_ABOVE_FLOOR_MM);
     let region: Vec<bool> = zone.iter().zip(&brain_d2).map(|(z, d)| *z && *d > cut.margin_sq).collect();
     let seal_sq = ((SEAL_MM + COARSE_MM) * (SEAL_MM + COARSE_MM)) as f32;
     let region_d2 =
         morph::distance_sq_within(&region, coarse.grid.dims, coarse.grid.spacing(), SEAL_MM + 2.0 * COARSE_MM);
     let sealable: Vec<bool> = solid.iter().zip(&region_d2).map(|(s, d)| *s && *d <= seal_sq).collect();
-    let brow = coarse.below(&cut, floor + COVER_SKIN_ABOVE_FLOOR_MM);
     let cover = Cover::new(&coarse.grid, &zone, &brow, &solid, &region, &region_d2);
     let fields = Fields {
         coarse: &coarse,
@@ -588,26 +587,16 @@ impl Coarse {
     }
 
     /// The face zone on the coarse grid (cell centres): the region before the brain margin is
-    /// taken out of it.
-    fn zone(&self, cut: &Cut) -> Vec<bool> {
+    /// taken out of it; and the cells below `brow_level` (head-frame superior, mm). One pass.
+    fn zone_and_brow(&self, cut: &Cut, brow_level: f64) -> (Vec<bool>, Vec<bool>) {
         let [nx, ny, _] = self.grid.dims;
         (0..self.values.len())
             .map(|p| {
                 let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
-                cut.in_region(cut.frame.local(x))
+                let local = cut.frame.local(x);
+                (cut.in_region(local), local[2] < brow_level)
             })
-            .collect()
-    }
-
-    /// Cells whose centre lies below `superior` (head-frame mm).
-    fn below(&self, cut: &Cut, superior: f64) -> Vec<bool> {
-        let [nx, ny, _] = self.grid.dims;
-        (0..self.values.len())
-            .map(|p| {
-                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
-                cut.frame.local(x)[2] < superior
-            })
-            .collect()
+            .unzip()
     }
 
     /// Index of full-resolution voxel (0, j, k) in the input grid.

@@ -4,8 +4,18 @@ use super::*;
 const IDENTITY: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
 
 fn run(grid: &Grid, modality: Modality, rotation: [[f64; 3]; 3]) -> (Vec<Tissue>, DefacePlan, Vec<f32>) {
+    run_with(grid, modality, rotation, &DefaceOptions::default())
+}
+
+/// A phantom head defaced with `options`: its tissues, the plan and the defaced values.
+fn run_with(
+    grid: &Grid,
+    modality: Modality,
+    rotation: [[f64; 3]; 3],
+    options: &DefaceOptions,
+) -> (Vec<Tissue>, DefacePlan, Vec<f32>) {
     let (mut values, tissues) = phantom::head(grid, modality, rotation);
-    let plan = plan(&values, grid, modality, &DefaceOptions::default(), &mut |_, _| {}).unwrap();
+    let plan = plan(&values, grid, modality, options, &mut |_, _| {}).unwrap();
     apply(&mut values, &plan);
     (tissues, plan, values)
 }
@@ -64,16 +74,13 @@ fn mr_phantom_sagittal_and_tilted() {
 }
 
 /// Skin that the brain margin keeps inside the face zone at brow level and below (here a margin
-/// wide enough to reach the brow) is buried under the cover: in front of it the defaced head goes on for more than the
-/// 4 mm of a skin shell, so the kept surface no longer shows.
+/// wide enough to reach the brow) is buried under the cover: in front of it the defaced head
+/// goes on for more than the 4 mm of a skin shell, so the kept surface no longer shows.
 #[test]
 fn kept_skin_in_the_face_zone_is_buried_under_the_cover() {
     let grid = phantom::axial_grid(3.0);
-    let (before, tissues) = phantom::head(&grid, Modality::Ct, IDENTITY);
     let options = DefaceOptions { brain_margin_mm: Some(30.0), ..DefaceOptions::default() };
-    let plan = plan(&before, &grid, Modality::Ct, &options, &mut |_, _| {}).unwrap();
-    let mut after = before.clone();
-    apply(&mut after, &plan);
+    let (tissues, plan, after) = run_with(&grid, Modality::Ct, IDENTITY, &options);
     let [nx, ny, _] = grid.dims;
     let cut = Cut {
         frame: plan.frame,
