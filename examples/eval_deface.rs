@@ -8,7 +8,10 @@
 //!
 //! The series are built by make_series.py from public packages (scripts/setup-deface.sh installs
 //! them) and cached in ~/.cache/kakou/deface/series; the brain masks it writes are read only by
-//! the scorer. Defacing runs through the `kakou deface` CLI.
+//! the scorer. Defacing runs through the `kakou deface` CLI with `--option retain-uids`:
+//! score.py requires the defaced series to keep the original's Frame of Reference UID (its
+//! "same geometry" check), which the Basic profile replaces with a keyed UID. The pixel edits
+//! do not depend on profile options; only the UIDs do (docs/defacing.md, "UIDs").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -74,6 +77,9 @@ struct Scored {
     detected_after: bool,
     brain: f64,
     face: f64,
+    same_geometry: bool,
+    /// score.py's own verdict (`None`: not applicable, the original shows no face to detect).
+    scorer_pass: Option<bool>,
     new_dciodvfy_errors: usize,
 }
 
@@ -84,7 +90,7 @@ fn deface_and_score(kakou: &Path, key: &Path, orig: &Path, out: &Path, label: &s
         .arg(out)
         .arg("--key")
         .arg(key)
-        .args(["-q", "-j", "1"])
+        .args(["-q", "-j", "1", "--option", "retain-uids"])
         .status()
         .expect("kakou deface runs");
     assert!(
@@ -98,6 +104,8 @@ fn deface_and_score(kakou: &Path, key: &Path, orig: &Path, out: &Path, label: &s
         .arg(shared_dir().join("eval/deface/score.py"))
         .arg(orig)
         .arg(&series)
+        .arg("--json")
+        .arg(out.join("score.json"))
         .output()
         .expect("score.py runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -127,8 +135,16 @@ fn deface_and_score(kakou: &Path, key: &Path, orig: &Path, out: &Path, label: &s
         .filter_map(|l| l.split('\t').find_map(|f| f.strip_prefix("new=")))
         .filter_map(|n| n.trim().parse::<usize>().ok())
         .sum();
+    let json: serde_json::Value = std::fs::read(out.join("score.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| panic!("{label}: score.py wrote no JSON summary"));
+    let summary = &json["summary"];
+    let applicable = summary["detection_applicable"].as_bool().unwrap_or(false);
     Scored {
         label: label.to_string(),
+        same_geometry: summary["same_geometry"].as_bool().unwrap_or(false),
+        scorer_pass: applicable.then(|| summary["pass"].as_bool().unwrap_or(false)),
         detected_after: field("face_detected_after") == "true",
         brain: field("brain_preserved").parse().unwrap_or(0.0),
         face: field("face_removed").parse().unwrap_or(0.0),
@@ -152,13 +168,24 @@ fn main() {
         .collect();
     let mut failures = Vec::new();
     for r in &results {
-        eprintln!("{:<22} {}  new dciodvfy errors: {}", r.label, r.last_line, r.new_dciodvfy_errors);
-        if r.detected_after || r.brain < 0.99995 || r.face < 0.95 || r.new_dciodvfy_errors > 0 {
+        let verdict = match r.scorer_pass {
+            Some(true) => "pass",
+            Some(false) => "FAIL",
+            None => "n/a (original shows no face)",
+        };
+        eprintln!(
+            "{:<22} {}  same geometry: {}  new dciodvfy errors: {}  score.py: {verdict}",
+            r.label, r.last_line, r.same_geometry, r.new_dciodvfy_errors
+        );
+        let missed = r.detected_after || r.brain < 0.99995 || r.face < 0.95;
+        if missed || !r.same_geometry || r.new_dciodvfy_errors > 0 || r.scorer_pass == Some(false) {
             failures.push(r.label.clone());
         }
     }
     if !failures.is_empty() {
-        eprintln!("goals missed (0 detections, brain 1.0000, face shell >= 0.95, valid DICOM): {failures:?}");
+        eprintln!(
+            "goals missed (0 detections, brain 1.0000, face shell >= 0.95, same geometry, valid DICOM): {failures:?}"
+        );
         std::process::exit(1);
     }
     eprintln!("all {} series meet the goals", results.len());

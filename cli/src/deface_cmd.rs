@@ -35,6 +35,14 @@ use crate::batch::{CliError, OutputDir, discover, progress, thread_pool};
 /// mouth, chin and facial bones. Markers: (0012,0064) adds 113102 Clean Recognizable Visual
 /// Features; (0028,0302) Recognizable Visual Features = NO. See docs/defacing.md.
 ///
+/// UIDS  A defaced series is a new series: new SOP Instance and Series Instance UIDs (keyed),
+/// Image Type DERIVED. Its Study and Frame of Reference stay the original's, and are then mapped
+/// exactly like `kakou dicom` maps them (Basic profile: keyed replacements, so the defaced
+/// series registers with the study's other series de-identified under the same key). To keep
+/// the original Study and Frame of Reference UIDs (to overlay the output on the undefaced
+/// originals, or to score it with ../shared/eval/deface/score.py, which checks the Frame of
+/// Reference UID), add `--option retain-uids` (PS3.15 Retain UIDs Option, 113110).
+///
 /// REFUSED (reason in the report, nothing written for that series): not CT/MR, localizers, fewer
 /// than 20 slices, mixed orientation/size/spacing, duplicate positions, multi-frame or colour
 /// images, pixels this build cannot decode, volumes where no head/brain is found. Ears are not
@@ -45,8 +53,9 @@ use crate::batch::{CliError, OutputDir, discover, progress, thread_pool};
 ///   1  nothing was done: bad arguments, key or output folder
 ///   2  some series were refused or some files unreadable (see the report)
 ///
-/// EXAMPLE
+/// EXAMPLES
 ///   kakou deface /data/MRI /data/out --key project.key --preset jp-pseudonymized
+///   kakou deface /data/MRI /data/out --key project.key --option retain-uids
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct DefaceArgs {

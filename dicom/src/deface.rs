@@ -6,6 +6,9 @@
 //!
 //! Either every slice of a series is defaced or none is written: a refusal names the reason.
 
+use dicom_core::value::PrimitiveValue;
+use dicom_core::{DataElement, VR};
+use dicom_dictionary_std::tags;
 use kakou_sdk::deface::render::{Gray, qc_sheet};
 use kakou_sdk::deface::{DefaceError, DefaceOptions, DefacePlan, Modality, apply, plan};
 use kakou_sdk::report::{ActionKind, Outcome};
@@ -61,6 +64,40 @@ pub struct DefacedSeries {
     pub transcoded: bool,
 }
 
+/// A defaced slice is a new image, so it gets a new SOP Instance UID and the series a new
+/// Series Instance UID (keyed, derived from the originals: the same input and key give the
+/// same UIDs), and Image Type value 1 becomes DERIVED. This happens before de-identification,
+/// which then maps (Basic profile) or keeps (Retain UIDs option) them like any UID. The Study
+/// Instance UID and the Frame of Reference UID stay the original's: the defaced series is part
+/// of the same study and lies in the same patient coordinates, so it registers with the other
+/// series of the study wherever they are de-identified under the same key and options.
+/// Without this, `--option retain-uids` would write changed pixels under the original SOP
+/// Instance UIDs, and two different images would share one UID.
+fn mark_derived(volume: &mut crate::series::Volume, deid: &Deidentifier) {
+    for slice in &mut volume.slices {
+        let obj = &mut slice.obj;
+        for tag in [tags::SOP_INSTANCE_UID, tags::SERIES_INSTANCE_UID] {
+            let original = obj.get(tag).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
+            if let Some(original) = original.filter(|u| !u.trim_end_matches(['\0', ' ']).is_empty()) {
+                let derived = deid.derived_uid(&original, "defaced");
+                obj.put(DataElement::new(tag, VR::UI, PrimitiveValue::from(derived)));
+            }
+        }
+        let sop = obj.get(tags::SOP_INSTANCE_UID).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
+        if let Some(sop) = sop {
+            obj.meta_mut().media_storage_sop_instance_uid = sop;
+            obj.meta_mut().update_information_group_length();
+        }
+        let image_type = obj.get(tags::IMAGE_TYPE).and_then(|e| e.to_multi_str().ok()).map(|v| v.to_vec());
+        let mut values = image_type.unwrap_or_default();
+        match values.first_mut() {
+            Some(first) => *first = "DERIVED".to_string(),
+            None => values = vec!["DERIVED".to_string(), "SECONDARY".to_string()],
+        }
+        obj.put(DataElement::new(tags::IMAGE_TYPE, VR::CS, PrimitiveValue::Strs(values.into())));
+    }
+}
+
 /// Progress stages reported by [`deface_series`] (fraction 0..=1 of the whole series).
 pub type Progress<'a> = &'a mut dyn FnMut(&'static str, f32);
 
@@ -88,6 +125,7 @@ pub fn deface_series(
         qc_sheet(&before, &volume.values, &volume.grid, &the_plan.frame, the_plan.skin_threshold)
     });
     progress("writing slices", 0.7);
+    mark_derived(&mut volume, deid);
     let edited = write_back(&mut volume, &the_plan.edits, |c| the_plan.value_for(c))?;
     let marks = PixelMarks { clean_recognizable_visual_features: true, ..Default::default() };
     let n = edited.len();

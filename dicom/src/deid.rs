@@ -83,6 +83,14 @@ impl Deidentifier {
         &self.policy
     }
 
+    /// A keyed UID for an instance derived from `original` by `derivation` (e.g. its defaced
+    /// copy): stable under the key, and different both from `original` and from the UID that
+    /// de-identifying `original` itself would give, so a derived image never shares a UID with
+    /// its source under any profile option.
+    pub fn derived_uid(&self, original: &str, derivation: &str) -> String {
+        self.uids.map(&format!("{derivation}:{}", original.trim_end_matches(['\0', ' ']).trim_start()))
+    }
+
     /// De-identifies one file. `name` is used in the report and in errors only.
     pub fn deidentify(&self, name: &str, input: &[u8]) -> Result<Processed, DeidError> {
         self.deidentify_marked(name, input, PixelMarks::default())

@@ -57,9 +57,50 @@ fn ct_series_defaced_in_its_own_encoding_with_markers() {
     assert_eq!(first.element(tags::RECOGNIZABLE_VISUAL_FEATURES).unwrap().to_str().unwrap(), "NO");
     assert_eq!(first.element(tags::BITS_STORED).unwrap().to_int::<u16>().unwrap(), 12);
     assert_ne!(first.element(tags::PATIENT_NAME).unwrap().to_str().unwrap(), "Phantom^Head");
-    // the same key maps UIDs exactly as plain de-identification does
-    let plain = deid().deidentify("x", &files[0].1).unwrap();
-    assert_eq!(plain.report.series_uid, done.files[0].report.series_uid);
+    assert_eq!(first.element(tags::IMAGE_TYPE).unwrap().to_multi_str().unwrap()[0], "DERIVED");
+}
+
+fn uid_of(bytes: &[u8], tag: dicom_core::Tag) -> String {
+    let obj = OpenFileOptions::new().from_reader(&bytes[128..]).unwrap();
+    obj.element(tag).unwrap().to_str().unwrap().trim_end_matches('\0').to_string()
+}
+
+/// The defaced series is a new series of the same study in the same frame of reference: under
+/// the Basic profile its study and frame of reference map exactly as plain de-identification
+/// maps them, under the Retain UIDs option they are the original's, and in both its SOP
+/// Instance and Series Instance UIDs are new (changed pixels never reuse an image's UID).
+#[test]
+fn defaced_slices_are_new_instances_in_the_original_frame_of_reference() {
+    let grid = phantom::axial_grid(4.0);
+    let files = phantom_series(&grid, Modality::Ct, IDENTITY);
+    let original = |tag| uid_of(&files[0].1, tag);
+    let mut retain = Policy::preset(Preset::Basic);
+    retain.options.push(kakou_dicom::profile::ProfileOption::RetainUids);
+    for (deid, keeps) in [(deid(), false), (Deidentifier::new(ProjectKey::from_bytes([7; 32]), retain).unwrap(), true)]
+    {
+        let done = deface_series(&files, &deid, &DefaceOptions::default(), false, &mut |_, _| {}).unwrap();
+        let plain = deid.deidentify("x", &files[0].1).unwrap();
+        // files[0] is the first slice in grid order too (phantom_series writes them in order)
+        let out = &done.files[0].bytes;
+        for tag in [tags::STUDY_INSTANCE_UID, tags::FRAME_OF_REFERENCE_UID] {
+            assert_eq!(uid_of(out, tag), uid_of(&plain.bytes, tag), "{tag} as plain de-identification");
+            assert_eq!(uid_of(out, tag) == original(tag), keeps, "{tag} retained: {keeps}");
+        }
+        for tag in [tags::SOP_INSTANCE_UID, tags::SERIES_INSTANCE_UID] {
+            assert_ne!(uid_of(out, tag), original(tag), "{tag} must be new");
+            assert_ne!(uid_of(out, tag), uid_of(&plain.bytes, tag), "{tag} must differ from the source's");
+        }
+        let meta = OpenFileOptions::new().from_reader(&out[128..]).unwrap();
+        assert_eq!(
+            meta.meta().media_storage_sop_instance_uid.trim_end_matches('\0'),
+            uid_of(out, tags::SOP_INSTANCE_UID)
+        );
+        let series: std::collections::BTreeSet<String> =
+            done.files.iter().map(|f| uid_of(&f.bytes, tags::SERIES_INSTANCE_UID)).collect();
+        let sops: std::collections::BTreeSet<String> =
+            done.files.iter().map(|f| uid_of(&f.bytes, tags::SOP_INSTANCE_UID)).collect();
+        assert_eq!((series.len(), sops.len()), (1, files.len()));
+    }
 }
 
 #[test]
