@@ -80,13 +80,12 @@ fn mark_derived(volume: &mut crate::series::Volume, deid: &Deidentifier) {
             let original = obj.get(tag).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
             if let Some(original) = original.filter(|u| !u.trim_end_matches(['\0', ' ']).is_empty()) {
                 let derived = deid.derived_uid(&original, "defaced");
+                if tag == tags::SOP_INSTANCE_UID {
+                    obj.meta_mut().media_storage_sop_instance_uid = derived.clone();
+                    obj.meta_mut().update_information_group_length();
+                }
                 obj.put(DataElement::new(tag, VR::UI, PrimitiveValue::from(derived)));
             }
-        }
-        let sop = obj.get(tags::SOP_INSTANCE_UID).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
-        if let Some(sop) = sop {
-            obj.meta_mut().media_storage_sop_instance_uid = sop;
-            obj.meta_mut().update_information_group_length();
         }
         let image_type = obj.get(tags::IMAGE_TYPE).and_then(|e| e.to_multi_str().ok()).map(|v| v.to_vec());
         let mut values = image_type.unwrap_or_default();
