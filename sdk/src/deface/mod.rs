@@ -21,12 +21,15 @@
 //!    scan's field of view cuts flat onto the frontal bone, a low brow) is buried under a cover
 //!    of the same tissue, in air only: its shape no longer shows, and nothing inside the head
 //!    changes for it.
+//! 7. On CT, the upper part of the cut window is filled up to the convex hull of the kept head
+//!    ([`hull`]): a surface with no pit or ledge for a detector to read as brows and eyes.
 //!
 //! The module has no I/O: it plans on `f32` values in modality units and returns the voxel mask
 //! and the fill value; the DICOM layer writes them back in the series' own pixel encoding.
 
 mod brain;
 pub mod geometry;
+mod hull;
 pub mod morph;
 pub mod phantom;
 pub mod render;
@@ -198,6 +201,14 @@ pub fn plan(
         morph::distance_sq_within(&region, coarse.grid.dims, coarse.grid.spacing(), SEAL_MM + 2.0 * COARSE_MM);
     let sealable: Vec<bool> = solid.iter().zip(&region_d2).map(|(s, d)| *s && *d <= seal_sq).collect();
     let cover = Cover::new(&coarse.grid, &zone, &brow, &solid, &region, &region_d2);
+    let plate = match modality {
+        Modality::Ct => {
+            let kept: Vec<bool> = solid.iter().zip(&region).map(|(s, r)| *s && !*r).collect();
+            hull::Plate::new(&coarse, &cut, &kept, &zone)
+        }
+        // measured: on MR the plate made a real face (mr_sub01) detectable (docs/defacing.md)
+        Modality::Mr => hull::Plate::none(solid.len()),
+    };
     let fields = Fields {
         coarse: &coarse,
         values,
@@ -205,6 +216,7 @@ pub fn plan(
         brain_d2: &brain_d2,
         sealable: &sealable,
         cover: &cover,
+        plate: &plate,
     };
     let edits = cut.voxel_edits(grid, &fields);
     let (voxels_removed, voxels_sealed) =
@@ -271,6 +283,7 @@ struct Fields<'a> {
     /// Cells of the solid head close enough to the region to be sealed.
     sealable: &'a [bool],
     cover: &'a Cover,
+    plate: &'a hull::Plate,
 }
 
 /// The cover over kept skin (coarse grid). Its source is the head the brain margin keeps in the
@@ -422,6 +435,7 @@ impl Cut {
             for (j, row_out) in slice.chunks_mut(nx).enumerate() {
                 self.row_edits([j, k], &rows, fields, row_out);
                 self.row_cover([j, k], fields, row_out);
+                self.row_plate([j, k], fields, row_out);
             }
         };
         #[cfg(feature = "parallel")]
@@ -491,6 +505,28 @@ impl Cut {
                     _ => false,
                 };
                 if coverable && cover.covers(coarse, [i, j, k]) {
+                    out[i] = SEAL;
+                }
+            }
+        }
+    }
+
+    /// The plate over the cut window: air (as for the cover) inside the convex hull of the kept
+    /// head's front becomes seal tissue (interpolated depth, so the surface is smooth).
+    fn row_plate(&self, [j, k]: [usize; 2], fields: &Fields, out: &mut [u8]) {
+        let (coarse, plate, open) = (fields.coarse, fields.plate, &fields.cover.open);
+        let f0 = coarse.factor[0];
+        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+        let start = coarse.grid_index_full(j, k);
+        for ci in (0..coarse.grid.dims[0]).filter(|ci| plate.reaches(crow + ci)) {
+            let open = open[crow + ci];
+            for i in ci * f0..((ci + 1) * f0).min(out.len()) {
+                let fillable = match out[i] {
+                    AIR => true,
+                    KEEP => open && fields.values[start + i] < fields.skin_threshold,
+                    _ => false,
+                };
+                if fillable && plate.covers(coarse, [i, j, k]) {
                     out[i] = SEAL;
                 }
             }
@@ -607,6 +643,11 @@ impl Coarse {
     /// A coarse squared-distance field at full-resolution voxel `v`, as a distance (mm),
     /// trilinear; infinite where any neighbouring cell is beyond the field's reach.
     fn distance_at(&self, v: [usize; 3], field_d2: &[f32]) -> f32 {
+        self.sample_at(v, field_d2, f32::sqrt)
+    }
+
+    /// `field` (coarse grid) mapped by `f` at full-resolution voxel `v`, trilinear.
+    fn sample_at(&self, v: [usize; 3], field: &[f32], f: impl Fn(f32) -> f32) -> f32 {
         let c = [0, 1, 2].map(|a| {
             let f = self.factor[a] as f64;
             ((v[a] as f64 - (f - 1.0) / 2.0) / f).clamp(0.0, (self.grid.dims[a] - 1) as f64)
@@ -623,7 +664,7 @@ impl Coarse {
                 w *= if up { t[a] } else { 1.0 - t[a] };
             }
             if w > 0.0 {
-                acc += w * field_d2[self.grid.index(idx[0], idx[1], idx[2])].sqrt();
+                acc += w * f(field[self.grid.index(idx[0], idx[1], idx[2])]);
             }
         }
         acc

@@ -165,3 +165,47 @@ fn qc_sheet_shows_less_face_after() {
     assert!(differs(h / 2, h) > w * h / 40, "face region changed");
     assert_eq!(differs(0, h / 4), 0, "top of the head unchanged");
 }
+
+/// The head-frame anterior coordinate (mm) of the first non-air voxel that a ray from the
+/// front meets at head-frame (`left`, `superior`); `None` when it meets nothing.
+fn first_hit(grid: &Grid, values: &[f32], frame: &HeadFrame, air_below: f32, left: f64, superior: f64) -> Option<f64> {
+    (0..400).map(|t| 150.0 - f64::from(t) * 0.5).find(|&anterior| {
+        let x = [0, 1, 2].map(|c| {
+            frame.centre[c] + left * frame.left[c] + anterior * frame.anterior[c] + superior * frame.superior[c]
+        });
+        let v = grid.voxel_of(x).unwrap_or([-1.0; 3]).map(f64::round);
+        let inside = (0..3).all(|c| v[c] >= 0.0 && v[c] < grid.dims[c] as f64);
+        inside && values[grid.index(v[0] as usize, v[1] as usize, v[2] as usize)] > air_below
+    })
+}
+
+#[test]
+fn the_ct_cut_window_is_closed_by_a_convex_plate() {
+    let grid = phantom::axial_grid(2.0);
+    let (_, plan, after) = run(&grid, Modality::Ct, IDENTITY);
+    let ceiling = plan.frontal_floor_mm + DefaceOptions::default().above_frontal_floor_mm;
+    // the front a render sees, over the window from cheekbone level up to above the cut's
+    // ceiling (kept forehead): anterior coordinate per (superior, left)
+    let lefts: Vec<f64> = (-6..=6).map(|a| f64::from(a) * 4.0).collect();
+    let sups: Vec<f64> = (0..11).map(|b| ceiling - 30.0 + f64::from(b) * 4.0).collect();
+    let front: Vec<Vec<f64>> = sups
+        .iter()
+        .map(|s| {
+            lefts.iter().map(|l| first_hit(&grid, &after, &plan.frame, -500.0, *l, *s).unwrap_or(f64::NAN)).collect()
+        })
+        .collect();
+    assert!(front.iter().flatten().all(|a| a.is_finite()), "the window is closed: {front:?}");
+    // convex from outside: the anterior coordinate is a concave function of left and superior,
+    // up to a voxel; a recessed window has a crease at its rim
+    let tolerance = 2.0 * grid.steps[0][0] + 0.5;
+    for (b, row) in front.iter().enumerate() {
+        for a in 1..row.len() - 1 {
+            let across = row[a - 1] + row[a + 1] - 2.0 * row[a];
+            assert!(across <= tolerance, "a crease across the window at {:?}: {row:?}", (lefts[a], sups[b]));
+            if (1..front.len() - 1).contains(&b) {
+                let down = front[b - 1][a] + front[b + 1][a] - 2.0 * row[a];
+                assert!(down <= tolerance, "a crease in the window at {:?}: {down} in {front:?}", (lefts[a], sups[b]));
+            }
+        }
+    }
+}
