@@ -23,17 +23,14 @@ fn tokens_hold_no_register_value_and_report_unusable_fields() {
         r#"{"record_id":"id","name":"氏名","kana":"カナ","birth_date":"生年月日","sex":"性別","insurer_number":"保険者番号","insured_number":"番号"}"#,
     )
     .expect("write");
-    let key = kakou().args(["link", "keygen"]).arg(p("l.key")).output().expect("runs");
-    assert!(key.status.success());
-    let out = kakou()
-        .args(["link", "tokens"])
-        .args([p("reg.csv"), p("tok.csv")])
-        .arg("--key")
-        .arg(p("l.key"))
-        .arg("--mapping-config")
-        .arg(p("map.json"))
-        .output()
-        .expect("runs");
+    // a fresh key, then the register's tokens under it
+    let tokens_with_new_key = |key: &str, out: &str| {
+        let made = kakou().args(["link", "keygen"]).arg(p(key)).output().expect("runs");
+        assert!(made.status.success());
+        let args = [p("reg.csv"), p(out), "--key".into(), p(key), "--mapping-config".into(), p("map.json")];
+        kakou().args(["link", "tokens"]).args(args).output().expect("runs")
+    };
+    let out = tokens_with_new_key("l.key", "tok.csv");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a date") && stderr.contains("check digit"), "{stderr}");
@@ -42,17 +39,7 @@ fn tokens_hold_no_register_value_and_report_unusable_fields() {
     assert_tokens_are_opaque(&tokens);
     // Tokens are keyed: another key gives other tokens for every field, so nothing in them is
     // a key-independent function of the register (a plain hash, an encoding, a copy).
-    let key2 = kakou().args(["link", "keygen"]).arg(p("l2.key")).output().expect("runs");
-    assert!(key2.status.success());
-    let other = kakou()
-        .args(["link", "tokens"])
-        .args([p("reg.csv"), p("tok2.csv")])
-        .arg("--key")
-        .arg(p("l2.key"))
-        .arg("--mapping-config")
-        .arg(p("map.json"))
-        .output()
-        .expect("runs");
+    let other = tokens_with_new_key("l2.key", "tok2.csv");
     assert!(other.status.success(), "{}", String::from_utf8_lossy(&other.stderr));
     let other = std::fs::read_to_string(p("tok2.csv")).expect("tokens");
     for (a, b) in tokens.lines().zip(other.lines()).skip(1) {

@@ -487,50 +487,19 @@ impl Cut {
         }
     }
 
-    /// The cover over kept skin: air of the region becomes seal
-    /// tissue, and so does air outside the head (below the skin threshold, in an open cell), up
-    /// to [`COVER_MM`] from that surface (interpolated, so the new surface is smooth). Tissue is
-    /// never changed here, so the brain margin still holds for everything but air.
-    fn row_cover(&self, [j, k]: [usize; 2], fields: &Fields, out: &mut [u8]) {
+    /// The cover over kept skin: air of the region becomes seal tissue, and so does air outside
+    /// the head, up to [`COVER_MM`] from that surface (interpolated, so the new surface is
+    /// smooth).
+    fn row_cover(&self, row: [usize; 2], fields: &Fields, out: &mut [u8]) {
         let (coarse, cover) = (fields.coarse, fields.cover);
-        let f0 = coarse.factor[0];
-        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
-        let start = coarse.grid_index_full(j, k);
-        for ci in (0..coarse.grid.dims[0]).filter(|ci| cover.reaches(crow + ci)) {
-            let open = cover.open[crow + ci];
-            for i in ci * f0..((ci + 1) * f0).min(out.len()) {
-                let coverable = match out[i] {
-                    AIR => true,
-                    KEEP => open && fields.values[start + i] < fields.skin_threshold,
-                    _ => false,
-                };
-                if coverable && cover.covers(coarse, [i, j, k]) {
-                    out[i] = SEAL;
-                }
-            }
-        }
+        seal_air_in_row(row, fields, out, |cell| cover.reaches(cell), |v| cover.covers(coarse, v));
     }
 
-    /// The plate over the cut window: air (as for the cover) inside the convex hull of the kept
-    /// head's front becomes seal tissue (interpolated depth, so the surface is smooth).
-    fn row_plate(&self, [j, k]: [usize; 2], fields: &Fields, out: &mut [u8]) {
-        let (coarse, plate, open) = (fields.coarse, fields.plate, &fields.cover.open);
-        let f0 = coarse.factor[0];
-        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
-        let start = coarse.grid_index_full(j, k);
-        for ci in (0..coarse.grid.dims[0]).filter(|ci| plate.reaches(crow + ci)) {
-            let open = open[crow + ci];
-            for i in ci * f0..((ci + 1) * f0).min(out.len()) {
-                let fillable = match out[i] {
-                    AIR => true,
-                    KEEP => open && fields.values[start + i] < fields.skin_threshold,
-                    _ => false,
-                };
-                if fillable && plate.covers(coarse, [i, j, k]) {
-                    out[i] = SEAL;
-                }
-            }
-        }
+    /// The plate over the cut window: air inside the convex hull of the kept head's front
+    /// becomes seal tissue (interpolated depth, so the surface is smooth).
+    fn row_plate(&self, row: [usize; 2], fields: &Fields, out: &mut [u8]) {
+        let (coarse, plate) = (fields.coarse, fields.plate);
+        seal_air_in_row(row, fields, out, |cell| plate.reaches(cell), |v| plate.covers(coarse, v));
     }
 
     /// The stretch `lo..hi` of a row (head-frame start `row`, step `si` per voxel) that can be
@@ -560,6 +529,36 @@ impl Cut {
         }
         let clamp = |x: f64| x.clamp(0.0, n as f64) as usize;
         (clamp(lo), clamp(hi).max(clamp(lo)))
+    }
+}
+
+/// Seals air in row (`j`, `k`): in coarse cells where `reaches`, each voxel that is air — of the
+/// region, or below the skin threshold in an open cell (outside the head) — becomes seal tissue
+/// where `covers`. Tissue is never changed here, so the brain margin still holds for everything
+/// but air.
+fn seal_air_in_row(
+    [j, k]: [usize; 2],
+    fields: &Fields,
+    out: &mut [u8],
+    reaches: impl Fn(usize) -> bool,
+    covers: impl Fn([usize; 3]) -> bool,
+) {
+    let coarse = fields.coarse;
+    let f0 = coarse.factor[0];
+    let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+    let start = coarse.grid_index_full(j, k);
+    for ci in (0..coarse.grid.dims[0]).filter(|ci| reaches(crow + ci)) {
+        let open = fields.cover.open[crow + ci];
+        for i in ci * f0..((ci + 1) * f0).min(out.len()) {
+            let air = match out[i] {
+                AIR => true,
+                KEEP => open && fields.values[start + i] < fields.skin_threshold,
+                _ => false,
+            };
+            if air && covers([i, j, k]) {
+                out[i] = SEAL;
+            }
+        }
     }
 }
 
