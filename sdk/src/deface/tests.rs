@@ -15,7 +15,10 @@ fn run_with(
     options: &DefaceOptions,
 ) -> (Vec<Tissue>, DefacePlan, Vec<f32>) {
     let (mut values, tissues) = phantom::head(grid, modality, rotation);
-    let plan = plan(&values, grid, modality, options, &mut |_, _| {}).unwrap();
+    let plan = match plan(&values, grid, modality, options, &mut |_, _| {}) {
+        Ok(plan) => plan,
+        Err(e) => panic!("the phantom head was refused: {e}"),
+    };
     apply(&mut values, &plan);
     (tissues, plan, values)
 }
