@@ -262,7 +262,8 @@ pub fn write_back(
     for (k, s) in volume.slices.iter_mut().enumerate() {
         let m = edits.get(k * per_slice..(k + 1) * per_slice).unwrap_or(&[]);
         let mut bytes = pixel_bytes(s)?.into_owned();
-        let codes: [Option<i64>; 4] = [0, 1, 2, 3].map(|c| value_of(c).map(|v| s.encoding.stored(v)));
+        // every code the plan may hold: a short table would leave voxels of higher codes as they were
+        let codes: [Option<i64>; 256] = std::array::from_fn(|c| value_of(c as u8).map(|v| s.encoding.stored(v)));
         for (p, code) in m.iter().enumerate() {
             let Some(stored) = codes.get(usize::from(*code)).copied().flatten() else { continue };
             match s.encoding.bits_allocated {
