@@ -4,7 +4,7 @@
 use dicom_dictionary_std::tags;
 use dicom_object::OpenFileOptions;
 use kakou_dicom::deface::{DefaceSeriesError, deface_series};
-use kakou_dicom::series::{SeriesError, assemble};
+use kakou_dicom::series::{SeriesError, assemble, write_back};
 use kakou_dicom::synthetic::phantom_series;
 use kakou_dicom::{Deidentifier, Policy, Preset};
 use kakou_sdk::ProjectKey;
@@ -125,4 +125,24 @@ fn refusals_are_typed() {
     let mut mixed = files.clone();
     mixed.extend(phantom_series(&phantom::sagittal_grid(4.0), Modality::Mr, IDENTITY).into_iter().take(3));
     assert!(deface_series(&mixed, &d, &opts, false, &mut |_, _| {}).is_err());
+}
+
+/// `write_back` applies every edit code the plan maps to a value, not only the low ones: a code
+/// it skipped would leave the original voxel (a face voxel) in the output unnoticed.
+#[test]
+fn write_back_applies_every_code_that_has_a_value() -> Result<(), SeriesError> {
+    let grid = phantom::axial_grid(8.0);
+    let files = phantom_series(&grid, Modality::Ct, IDENTITY);
+    let mut volume = assemble(&files)?;
+    let before = volume.values.clone();
+    // code 200 on even voxels becomes −500 HU; code 0 has no value and keeps the voxel
+    let edits: Vec<u8> = (0..before.len()).map(|p| if p % 2 == 0 { 200 } else { 0 }).collect();
+    let written = write_back(&mut volume, &edits, |c| (c == 200).then_some(-500.0))?;
+    let after = assemble(&written)?.values;
+    assert_eq!(after.len(), before.len());
+    for (p, (a, b)) in after.iter().zip(&before).enumerate() {
+        let expected = if p % 2 == 0 { -500.0 } else { *b };
+        assert!((a - expected).abs() < 1e-3, "voxel {p}: {a}, expected {expected}");
+    }
+    Ok(())
 }
