@@ -96,7 +96,10 @@ pub struct DefacePlan {
     pub frontal_floor_mm: f64,
     pub brain_volume_ml: f64,
     pub head_volume_ml: f64,
+    /// Voxels set to air.
     pub voxels_removed: usize,
+    /// Voxels set to seal tissue, wholly or in part (the cut's surface voxels, see
+    /// [`PARTIAL_SEAL`]).
     pub voxels_sealed: usize,
     /// Voxels of the head (coarse estimate) inside the removed region, in mL.
     pub tissue_removed_ml: f64,
@@ -110,6 +113,15 @@ pub const AIR: u8 = 1;
 /// wall instead of a cross-section of orbits, sinuses and jaw (which face detectors read as a
 /// face: measured, see docs/defacing.md).
 pub const SEAL: u8 = 2;
+/// Codes `PARTIAL_SEAL + 1 ..= PARTIAL_SEAL + PARTIAL_LEVELS - 1`: voxels the cut's surface
+/// passes through, set between air and seal tissue by the fraction `level / PARTIAL_LEVELS` of
+/// the voxel on the seal's side. A binary surface at an angle to the voxel grid is a staircase,
+/// which renders as stripes that read as brows and eyes to a face detector and change with the
+/// acquisition's orientation; a partial-volume surface renders smooth in every orientation
+/// (measured: docs/defacing.md). Like air and seal, the value holds nothing of the original.
+pub const PARTIAL_SEAL: u8 = 16;
+/// Levels of a partial seal voxel (the fraction's denominator).
+pub const PARTIAL_LEVELS: u8 = 16;
 /// The outer part of the brain margin that may be sealed where the cut exposes it (mm): the
 /// exposed margin is bone and CSF, whose dark holes would otherwise show.
 const PROTECTED_SEAL_MM: f64 = 2.0;
@@ -219,8 +231,9 @@ pub fn plan(
         plate: &plate,
     };
     let edits = cut.voxel_edits(grid, &fields);
-    let (voxels_removed, voxels_sealed) =
-        edits.iter().fold((0, 0), |(air, seal), &e| (air + usize::from(e == AIR), seal + usize::from(e == SEAL)));
+    let (voxels_removed, voxels_sealed) = edits
+        .iter()
+        .fold((0, 0), |(air, seal), &e| (air + usize::from(e == AIR), seal + usize::from(seal_fraction(e) > 0.0)));
     let tissue_removed_ml = coarse.tissue_in_cut(&masks.head, &region) as f64 * cell_ml;
     let (fill_value, seal_value) = match modality {
         Modality::Ct => (-1000.0, CT_SEAL_HU),
@@ -259,6 +272,9 @@ impl DefacePlan {
         match code {
             AIR => Some(self.fill_value),
             SEAL => Some(self.seal_value),
+            c if seal_fraction(c) > 0.0 => {
+                Some(self.fill_value + seal_fraction(c) * (self.seal_value - self.fill_value))
+            }
             _ => None,
         }
     }
@@ -413,6 +429,14 @@ impl Cut {
         self.in_region_as(local[1], local[2])
     }
 
+    /// Signed distance (mm) into the region from its two planes: positive inside, negative
+    /// outside (exact near each plane, which is where it is used).
+    fn region_depth(&self, anterior: f64, superior: f64) -> f64 {
+        let ceiling = self.axial + (anterior - self.coronal) * CEILING_SLOPE;
+        let below = (ceiling - superior) / (1.0 + CEILING_SLOPE * CEILING_SLOPE).sqrt();
+        (anterior - self.coronal).min(below)
+    }
+
     /// The region's ceiling rises 45° towards the front: a flat ceiling under the forehead is an
     /// overhang whose shadow reads as a pair of eyes to a face detector (measured).
     fn in_region_as(&self, anterior: f64, superior: f64) -> bool {
@@ -470,7 +494,9 @@ impl Cut {
                 }
                 let a = row[1] + i as f64 * si[1];
                 let s = row[2] + i as f64 * si[2];
-                *code = if d > margin && self.in_region_as(a, s) { AIR } else { SEAL };
+                // signed distance to the cut's surface, positive on the air side
+                let to_air = (self.region_depth(a, s) as f32).min(d - margin);
+                *code = partial_code(0.5 - to_air / rows.voxel_mm);
             }
         }
         // voxels of the region outside the solid head are air already or outside: set them to
@@ -552,6 +578,7 @@ fn seal_air_in_row(
         for i in ci * f0..((ci + 1) * f0).min(out.len()) {
             let air = match out[i] {
                 AIR => true,
+                c if c > PARTIAL_SEAL => true,
                 KEEP => open && fields.values[start + i] < fields.skin_threshold,
                 _ => false,
             };
@@ -562,6 +589,29 @@ fn seal_air_in_row(
     }
 }
 
+/// The edit code of a voxel whose fraction `seal` (0..=1) lies on the seal's side of the cut's
+/// surface: [`AIR`], [`SEAL`] or a partial level in between.
+fn partial_code(seal: f32) -> u8 {
+    let level = (seal.clamp(0.0, 1.0) * f32::from(PARTIAL_LEVELS)).round() as u8;
+    match level {
+        0 => AIR,
+        l if l >= PARTIAL_LEVELS => SEAL,
+        l => PARTIAL_SEAL + l,
+    }
+}
+
+/// How much of a voxel with edit `code` becomes seal tissue: 1 for [`SEAL`], the level's
+/// fraction for a partial seal, 0 for air and kept voxels.
+pub fn seal_fraction(code: u8) -> f32 {
+    match code {
+        SEAL => 1.0,
+        c if c > PARTIAL_SEAL && c < PARTIAL_SEAL + PARTIAL_LEVELS => {
+            f32::from(c - PARTIAL_SEAL) / f32::from(PARTIAL_LEVELS)
+        }
+        _ => 0.0,
+    }
+}
+
 /// Head-frame coordinates along the rows of a grid: where row (j, k) starts, and the step per
 /// voxel along it.
 struct RowWalk {
@@ -569,6 +619,9 @@ struct RowWalk {
     along_row: [f64; 3],
     down_rows: [f64; 3],
     over_slices: [f64; 3],
+    /// Width of the partial-volume band across the cut's surface: the geometric mean of the
+    /// voxel spacings (mm).
+    voxel_mm: f32,
 }
 
 impl RowWalk {
@@ -577,7 +630,14 @@ impl RowWalk {
             let s = grid.steps[a];
             [dot(s, frame.left), dot(s, frame.anterior), dot(s, frame.superior)]
         };
-        RowWalk { base: frame.local(grid.origin), along_row: step(0), down_rows: step(1), over_slices: step(2) }
+        let voxel_mm = grid.spacing().iter().product::<f64>().cbrt() as f32;
+        RowWalk {
+            base: frame.local(grid.origin),
+            along_row: step(0),
+            down_rows: step(1),
+            over_slices: step(2),
+            voxel_mm,
+        }
     }
 
     fn start(&self, j: usize, k: usize) -> [f64; 3] {
