@@ -244,10 +244,11 @@ fn first_crossing(grid: &Grid, values: &[f32], frame: &HeadFrame, level: f64, le
     for t in 0..3000 {
         let anterior = 150.0 - f64::from(t) * 0.1;
         let Some(value) = at(anterior) else { continue };
-        if let Some((a0, v0)) = previous {
-            if v0 < level && value >= level {
-                return Some(a0 + (anterior - a0) * (level - v0) / (value - v0));
-            }
+        if let Some((a0, v0)) = previous
+            && v0 < level
+            && value >= level
+        {
+            return Some(a0 + (anterior - a0) * (level - v0) / (value - v0));
         }
         previous = Some((anterior, value));
     }
