@@ -32,7 +32,8 @@ use crate::batch::{CliError, OutputDir, discover, progress, thread_pool};
 /// METHOD  The intracranial volume is found without a template; everything anterior to a plane
 /// behind the frontal pole and below a plane above the floor of the anterior cranial fossa,
 /// except a margin around the brain, becomes air (CT −1000 HU, MR background): eyes, nose,
-/// mouth, chin and facial bones. Markers: (0012,0064) adds 113102 Clean Recognizable Visual
+/// mouth, chin and facial bones; the cut is sealed with uniform tissue. The outer ears (thin
+/// flaps beside the head at ear height) become air too, unless --keep-ears. Markers: (0012,0064) adds 113102 Clean Recognizable Visual
 /// Features; (0028,0302) Recognizable Visual Features = NO. See docs/defacing.md.
 ///
 /// UIDS  A defaced series is a new series: new SOP Instance and Series Instance UIDs (keyed),
@@ -45,8 +46,7 @@ use crate::batch::{CliError, OutputDir, discover, progress, thread_pool};
 ///
 /// REFUSED (reason in the report, nothing written for that series): not CT/MR, localizers, fewer
 /// than 20 slices, mixed orientation/size/spacing, duplicate positions, multi-frame or colour
-/// images, pixels this build cannot decode, volumes where no head/brain is found. Ears are not
-/// removed.
+/// images, pixels this build cannot decode, volumes where no head/brain is found.
 ///
 /// EXIT STATUS
 ///   0  every series was defaced
@@ -75,6 +75,9 @@ pub struct DefaceArgs {
     /// Keep this many mm around the brain untouched (default: CT 7, MR 10).
     #[arg(long)]
     brain_margin: Option<f64>,
+    /// Keep the outer ears (they are removed by default: ears can identify a person).
+    #[arg(long)]
+    keep_ears: bool,
     /// Skip the QC renders (faster; not recommended).
     #[arg(long)]
     no_qc: bool,
@@ -99,6 +102,8 @@ struct SeriesLine {
     new_series_uid: Option<String>,
     brain_ml: Option<f64>,
     tissue_removed_ml: Option<f64>,
+    /// Tissue of the outer ears set to air, mL (`None`: kept on request, or not defaced).
+    ear_tissue_removed_ml: Option<f64>,
     /// Frontal pole and anterior-fossa floor in the head frame (mm from the brain's centroid).
     landmarks_mm: Option<[f64; 2]>,
     qc_png: Option<String>,
@@ -112,7 +117,7 @@ pub fn run(args: DefaceArgs) -> Result<ExitCode, CliError> {
             .build()
             .map_err(|e| CliError::Usage(e.to_string()))?;
     let deid = Deidentifier::new(key, policy).map_err(|e| CliError::Usage(format!("policy: {e}")))?;
-    let options = DefaceOptions { brain_margin_mm: args.brain_margin, ..Default::default() };
+    let options = DefaceOptions { brain_margin_mm: args.brain_margin, keep_ears: args.keep_ears, ..Default::default() };
     let out = OutputDir::create(&args.output, &args.input)?;
     let started = Instant::now();
     let (groups, skipped) = group_by_series(&args.input)?;
@@ -195,6 +200,7 @@ fn one_series(
         new_series_uid: None,
         brain_ml: None,
         tissue_removed_ml: None,
+        ear_tissue_removed_ml: None,
         landmarks_mm: None,
         qc_png: None,
         seconds: 0.0,
@@ -218,6 +224,7 @@ fn one_series(
             line.dims = Some(done.dims);
             line.brain_ml = Some(round1(done.plan.brain_volume_ml));
             line.tissue_removed_ml = Some(round1(done.plan.tissue_removed_ml));
+            line.ear_tissue_removed_ml = (!options.keep_ears).then_some(round1(done.plan.ear_tissue_removed_ml));
             line.landmarks_mm = Some([round1(done.plan.frontal_pole_mm), round1(done.plan.frontal_floor_mm)]);
             line.new_series_uid = done.files.first().map(|f| f.report.series_uid.clone());
             match written {
@@ -270,12 +277,22 @@ fn save_png(img: &Gray, path: &Path) -> Result<(), CliError> {
     buf.save_with_format(path, image::ImageFormat::Png).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
 }
 
+/// What happened to the ears, for the report: a scan without ears in view removes none, and the
+/// reader should know that nothing was found rather than assume they went.
+fn ears_text(removed_ml: Option<f64>) -> String {
+    match removed_ml {
+        None => "outer ears kept (--keep-ears)".into(),
+        Some(ml) if ml < 0.1 => "no outer ear found beside the head (none removed: check the QC)".into(),
+        Some(ml) => format!("outer ears removed ({ml:.1} mL)"),
+    }
+}
+
 fn report_text(series: &[SeriesLine], skipped: &[(String, String)], seconds: f64) -> String {
     let mut t = format!("Kakou defacing — {} series in {seconds:.1} s\n\n", series.len());
     for (n, s) in series.iter().enumerate() {
         match s.outcome {
             "defaced" => t.push_str(&format!(
-                "series {:02} {} ({} files, {:?}): DEFACED in {:.2} s — brain {:.0} mL kept, {:.0} mL of face removed\n   QC (check it): {}\n",
+                "series {:02} {} ({} files, {:?}): DEFACED in {:.2} s — brain {:.0} mL kept, {:.0} mL of face removed; {}\n   QC (check it): {}\n",
                 n + 1,
                 s.series,
                 s.files,
@@ -283,6 +300,7 @@ fn report_text(series: &[SeriesLine], skipped: &[(String, String)], seconds: f64
                 s.seconds,
                 s.brain_ml.unwrap_or_default(),
                 s.tissue_removed_ml.unwrap_or_default(),
+                ears_text(s.ear_tissue_removed_ml),
                 s.qc_png.as_deref().unwrap_or("(no QC requested)")
             )),
             _ => t.push_str(&format!(

@@ -173,3 +173,44 @@ fn text_redacts_jsonl_and_names_bad_input() {
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("latin1.txt: not UTF-8 (invalid byte at offset 3)"));
 }
+
+/// `kakou deface` on a generated CT head (the SDK's phantom, one file per slice): the face and
+/// the outer ears are removed and the report says so; `--keep-ears` keeps the ears, says so, and
+/// changes fewer voxels; the input is never touched.
+#[test]
+fn deface_removes_the_ears_unless_asked_to_keep_them() {
+    use kakou_sdk::deface::{Modality, phantom};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("ct");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    for (name, bytes) in kakou_dicom::synthetic::phantom_series(&phantom::axial_grid(4.0), Modality::Ct, identity) {
+        std::fs::write(input.join(name), bytes).expect("write slice");
+    }
+    let before: Vec<Vec<u8>> = slices(&input);
+    let key = keyfile(dir.path());
+    let run = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec!["deface", path_str(&input), path_str(&out), "--key", path_str(&key), "-q", "--no-qc"];
+        args.extend_from_slice(extra);
+        let result = kakou(&args);
+        assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+        let report = std::fs::read_to_string(out.join("report.txt")).expect("report.txt");
+        let series = std::fs::read_dir(out.join("release")).expect("release").next().expect("a series").expect("entry");
+        (report, slices(&series.path()))
+    };
+    let (report, removed) = run("out", &[]);
+    assert!(report.contains("outer ears removed ("), "{report}");
+    let (report_kept, kept) = run("kept", &["--keep-ears"]);
+    assert!(report_kept.contains("outer ears kept (--keep-ears)"), "{report_kept}");
+    assert_eq!(removed.len(), before.len());
+    assert_ne!(removed, kept, "removing the ears changes pixels that keeping them does not");
+    assert_eq!(slices(&input), before, "the input is never modified");
+}
+
+/// The bytes of every file in `dir`, by name.
+fn slices(dir: &Path) -> Vec<Vec<u8>> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir).expect("read_dir").map(|e| e.expect("entry").path()).collect();
+    names.sort();
+    names.iter().map(|p| std::fs::read(p).expect("read slice")).collect()
+}

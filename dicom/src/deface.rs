@@ -136,8 +136,8 @@ pub fn deface_series(
             tag: "(7FE0,0010)".into(),
             action: ActionKind::PixelsBlanked,
             rule: format!(
-                "defacing: face region set to air ({} voxels of the series), cut sealed ({} voxels), brain margin {} mm",
-                the_plan.voxels_removed, the_plan.voxels_sealed, the_plan.brain_margin_mm
+                "defacing: face region and outer ears set to air ({} voxels of the series; {:.1} mL of ear tissue), cut sealed ({} voxels), brain margin {} mm",
+                the_plan.voxels_removed, the_plan.ear_tissue_removed_ml, the_plan.voxels_sealed, the_plan.brain_margin_mm
             ),
         });
         if volume.transcoded {

@@ -28,6 +28,7 @@
 //! and the fill value; the DICOM layer writes them back in the series' own pixel encoding.
 
 mod brain;
+mod ears;
 pub mod geometry;
 mod hull;
 pub mod morph;
@@ -69,11 +70,18 @@ pub struct DefaceOptions {
     pub behind_frontal_pole_mm: f64,
     /// The axial cut plane lies this far above the floor of the anterior cranial fossa.
     pub above_frontal_floor_mm: f64,
+    /// Keep the outer ears (by default they are removed: ears identify people).
+    pub keep_ears: bool,
 }
 
 impl Default for DefaceOptions {
     fn default() -> Self {
-        DefaceOptions { brain_margin_mm: None, behind_frontal_pole_mm: 25.0, above_frontal_floor_mm: 15.0 }
+        DefaceOptions {
+            brain_margin_mm: None,
+            behind_frontal_pole_mm: 25.0,
+            above_frontal_floor_mm: 15.0,
+            keep_ears: false,
+        }
     }
 }
 
@@ -96,8 +104,10 @@ pub struct DefacePlan {
     pub frontal_floor_mm: f64,
     pub brain_volume_ml: f64,
     pub head_volume_ml: f64,
-    /// Voxels set to air.
+    /// Voxels set to air (face and ears).
     pub voxels_removed: usize,
+    /// Tissue of the outer ears set to air (mL; the air around them is set to air too).
+    pub ear_tissue_removed_ml: f64,
     /// Voxels set to seal tissue, wholly or in part (the cut's surface voxels, see
     /// [`PARTIAL_SEAL`]).
     pub voxels_sealed: usize,
@@ -113,6 +123,8 @@ pub const AIR: u8 = 1;
 /// wall instead of a cross-section of orbits, sinuses and jaw (which face detectors read as a
 /// face: measured, see docs/defacing.md).
 pub const SEAL: u8 = 2;
+/// Voxel of an outer ear: becomes air (a code of its own so the report can count it).
+pub const EAR: u8 = 3;
 /// Codes `PARTIAL_SEAL + 1 ..= PARTIAL_SEAL + PARTIAL_LEVELS - 1`: voxels the cut's surface
 /// passes through, set between air and seal tissue by the fraction `level / PARTIAL_LEVELS` of
 /// the voxel on the seal's side. A binary surface at an angle to the voxel grid is a staircase,
@@ -221,6 +233,17 @@ pub fn plan(
         // measured: on MR the plate made a real face (mr_sub01) detectable (docs/defacing.md)
         Modality::Mr => hull::Plate::none(solid.len()),
     };
+    let ears = if options.keep_ears {
+        ears::Ears::none(solid.len())
+    } else {
+        ears::Ears::new(
+            &coarse,
+            &masks.head,
+            masks.skin_threshold,
+            &brain_d2,
+            ears::Landmarks { frame: &frame, pole, floor },
+        )
+    };
     let fields = Fields {
         coarse: &coarse,
         values,
@@ -229,11 +252,14 @@ pub fn plan(
         sealable: &sealable,
         cover: &cover,
         plate: &plate,
+        ears: &ears,
     };
     let edits = cut.voxel_edits(grid, &fields);
-    let (voxels_removed, voxels_sealed) = edits
-        .iter()
-        .fold((0, 0), |(air, seal), &e| (air + usize::from(e == AIR), seal + usize::from(seal_fraction(e) > 0.0)));
+    let (voxels_removed, voxels_sealed) = edits.iter().fold((0, 0), |(air, seal), &e| {
+        (air + usize::from(e == AIR || e == EAR), seal + usize::from(seal_fraction(e) > 0.0))
+    });
+    let ear_tissue = edits.iter().zip(values).filter(|(e, v)| **e == EAR && **v > masks.skin_threshold).count();
+    let ear_tissue_removed_ml = ear_tissue as f64 * grid.spacing().iter().product::<f64>() / 1000.0;
     let tissue_removed_ml = coarse.tissue_in_cut(&masks.head, &region) as f64 * cell_ml;
     let (fill_value, seal_value) = match modality {
         Modality::Ct => (-1000.0, CT_SEAL_HU),
@@ -261,6 +287,7 @@ pub fn plan(
         brain_volume_ml: brain_ml,
         head_volume_ml: head_ml,
         voxels_removed,
+        ear_tissue_removed_ml,
         voxels_sealed,
         tissue_removed_ml,
     })
@@ -270,7 +297,7 @@ impl DefacePlan {
     /// The new value of a voxel with edit code `code`, or `None` to keep it.
     pub fn value_for(&self, code: u8) -> Option<f32> {
         match code {
-            AIR => Some(self.fill_value),
+            AIR | EAR => Some(self.fill_value),
             SEAL => Some(self.seal_value),
             c if seal_fraction(c) > 0.0 => {
                 Some(self.fill_value + seal_fraction(c) * (self.seal_value - self.fill_value))
@@ -300,6 +327,7 @@ struct Fields<'a> {
     sealable: &'a [bool],
     cover: &'a Cover,
     plate: &'a hull::Plate,
+    ears: &'a ears::Ears,
 }
 
 /// The cover over kept skin (coarse grid). Its source is the head the brain margin keeps in the
@@ -460,6 +488,7 @@ impl Cut {
                 self.row_edits([j, k], &rows, fields, row_out);
                 self.row_cover([j, k], fields, row_out);
                 self.row_plate([j, k], fields, row_out);
+                self.row_ears([j, k], fields, row_out);
             }
         };
         #[cfg(feature = "parallel")]
@@ -526,6 +555,23 @@ impl Cut {
     fn row_plate(&self, row: [usize; 2], fields: &Fields, out: &mut [u8]) {
         let (coarse, plate) = (fields.coarse, fields.plate);
         seal_air_in_row(row, fields, out, |cell| plate.reaches(cell), |v| plate.covers(coarse, v));
+    }
+
+    /// The ears: voxels of the ear box that lie outside the opened head become air, except
+    /// within the brain margin (see [`ears`]).
+    fn row_ears(&self, [j, k]: [usize; 2], fields: &Fields, out: &mut [u8]) {
+        let (coarse, ears) = (fields.coarse, fields.ears);
+        let f0 = coarse.factor[0];
+        let crow = coarse.grid.index(0, j / coarse.factor[1], k / coarse.factor[2]);
+        let margin = self.margin_sq.sqrt();
+        for ci in (0..coarse.grid.dims[0]).filter(|ci| ears.reaches(crow + ci)) {
+            for i in ci * f0..((ci + 1) * f0).min(out.len()) {
+                let v = [i, j, k];
+                if out[i] == KEEP && ears.removes(coarse, v) && coarse.distance_at(v, fields.brain_d2) > margin {
+                    out[i] = EAR;
+                }
+            }
+        }
     }
 
     /// The stretch `lo..hi` of a row (head-frame start `row`, step `si` per voxel) that can be

@@ -13,18 +13,20 @@ pub enum Tissue {
     Bone,
     Brain,
     Eye,
+    /// The outer ear: a thin flap standing off the side of the head.
+    Ear,
 }
 
 impl Tissue {
     pub fn value(self, modality: Modality) -> f32 {
         match (modality, self) {
             (Modality::Ct, Tissue::Air) => -1000.0,
-            (Modality::Ct, Tissue::Soft) => 40.0,
+            (Modality::Ct, Tissue::Soft | Tissue::Ear) => 40.0,
             (Modality::Ct, Tissue::Bone) => 900.0,
             (Modality::Ct, Tissue::Brain) => 35.0,
             (Modality::Ct, Tissue::Eye) => 10.0,
             (Modality::Mr, Tissue::Air) => 0.0,
-            (Modality::Mr, Tissue::Soft) => 700.0,
+            (Modality::Mr, Tissue::Soft | Tissue::Ear) => 700.0,
             (Modality::Mr, Tissue::Bone) => 60.0,
             (Modality::Mr, Tissue::Brain) => 550.0,
             (Modality::Mr, Tissue::Eye) => 120.0,
@@ -34,6 +36,13 @@ impl Tissue {
 
 fn inside(p: [f64; 3], centre: [f64; 3], semi: [f64; 3]) -> bool {
     (0..3).map(|a| ((p[a] - centre[a]) / semi[a]).powi(2)).sum::<f64>() <= 1.0
+}
+
+/// Where `p` (head coordinates) lies relative to the head's ellipsoid: 1 on its skin, below 1
+/// inside; at the side of the head, (radius − 1) × 76 mm is about the distance out.
+pub fn head_radius(p: [f64; 3]) -> f64 {
+    let (centre, semi) = ([0.0, 0.0, -10.0], [76.0, 94.0, 115.0]);
+    (0..3).map(|a| ((p[a] - centre[a]) / semi[a]).powi(2)).sum::<f64>().sqrt()
 }
 
 /// The tissue at head coordinates `p` (LPS mm, head upright, centre of the head at 0).
@@ -50,11 +59,21 @@ pub fn tissue_at(p: [f64; 3]) -> Tissue {
     if eye {
         return Tissue::Eye;
     }
-    let head = inside(p, [0.0, 0.0, -10.0], [76.0, 94.0, 115.0]);
+    let head = head_radius(p) <= 1.0;
     let nose = inside(p, [0.0, -90.0, -40.0], [11.0, 16.0, 22.0]);
     let chin = inside(p, [0.0, -74.0, -95.0], [26.0, 20.0, 18.0]);
-    let ears = inside(p, [x.signum() * 78.0, 8.0, -5.0], [8.0, 14.0, 22.0]);
-    if head || nose || chin || ears { Tissue::Soft } else { Tissue::Air }
+    if head || nose || chin {
+        return Tissue::Soft;
+    }
+    // the pinna: a flap 5 mm thick, 30 mm wide and 48 mm tall, attached at its front edge to the
+    // side of the head and standing off it at 30° towards the back (up to 15 mm off the skin)
+    let (s30, c30) = (0.5, 3f64.sqrt() / 2.0);
+    let centre = [x.signum() * (76.0 + 15.0 * s30), 15.0 * c30, -5.0];
+    let d = [p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]];
+    let across = d[0] * x.signum() * c30 - d[1] * s30;
+    let along = d[0] * x.signum() * s30 + d[1] * c30;
+    let pinna = (across / 2.5).powi(2) + (along / 15.5).powi(2) + (d[2] / 24.0).powi(2) <= 1.0;
+    if pinna { Tissue::Ear } else { Tissue::Air }
 }
 
 /// A phantom sampled on `grid`, the head rotated by `rotation` (row-major, applied to head

@@ -23,7 +23,15 @@ fn run_with(
     (tissues, plan, values)
 }
 
-/// Every brain voxel is untouched; nose, chin and eyes are air; so is nothing behind the ears.
+/// Head coordinates of voxel `p` of a phantom rotated by `rotation`.
+fn head_coords(grid: &Grid, rotation: [[f64; 3]; 3], p: usize) -> [f64; 3] {
+    let [nx, ny, _] = grid.dims;
+    let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+    [0, 1, 2].map(|a| (0..3).map(|b| rotation[b][a] * x[b]).sum::<f64>())
+}
+
+/// Every brain voxel is untouched; nose, chin and eyes are air; nothing behind the face is air
+/// but the ears.
 fn assert_defaced(grid: &Grid, tissues: &[Tissue], plan: &DefacePlan, rotation: [[f64; 3]; 3]) {
     let mut face = (0, 0, 0);
     for (p, t) in tissues.iter().enumerate() {
@@ -39,7 +47,7 @@ fn assert_defaced(grid: &Grid, tissues: &[Tissue], plan: &DefacePlan, rotation: 
             face.1 += usize::from(plan.edits[p] != KEEP);
             face.2 += usize::from(plan.edits[p] == AIR);
         }
-        if h[1] > 20.0 {
+        if h[1] > 20.0 && *t != Tissue::Ear && phantom::head_radius(h) < 1.0 {
             assert_ne!(plan.edits[p], AIR, "voxel behind the face removed at {h:?}");
         }
     }
@@ -283,4 +291,45 @@ fn the_cut_surface_is_a_plane_not_a_staircase_in_a_tilted_head() {
         }
     }
     assert!(worst.0 < 0.25 * 2.0, "the cut wall is {:.2} mm off its plane at {:?}", worst.0, (worst.1, worst.2));
+}
+
+/// The outer ears are removed, in CT and in a tilted MR, and the side of the head they stand on
+/// is kept: every ear voxel more than ~4 mm off the head is air, no voxel of the head behind the
+/// face is, and no brain voxel changes.
+#[test]
+fn ears_are_removed_and_the_side_of_the_head_is_kept() {
+    for (modality, rotation) in [(Modality::Ct, IDENTITY), (Modality::Mr, phantom::rotation(15.0, 8.0, 10.0))] {
+        let grid = phantom::axial_grid(2.0);
+        let (tissues, plan, _) = run(&grid, modality, rotation);
+        let (mut ear, mut ear_removed, mut head_removed) = (0, 0, 0);
+        for (p, t) in tissues.iter().enumerate() {
+            let h = head_coords(&grid, rotation, p);
+            let edit = plan.edits[p];
+            match t {
+                Tissue::Ear if phantom::head_radius(h) > 1.06 => {
+                    ear += 1;
+                    ear_removed += usize::from(edit == EAR);
+                }
+                Tissue::Soft | Tissue::Bone if h[1] > 0.0 => head_removed += usize::from(edit != KEEP),
+                Tissue::Brain => assert_eq!(edit, KEEP, "brain voxel edited at {h:?}"),
+                _ => {}
+            }
+        }
+        assert!(ear > 100, "{modality:?}: the phantom has ears ({ear} voxels)");
+        assert_eq!(ear_removed, ear, "{modality:?}: ear voxels removed");
+        assert_eq!(head_removed, 0, "{modality:?}: voxels of the head behind the face changed");
+        // the phantom's voxels are 8 mm³; all its ear tissue goes, and the stump within the
+        // ~4 mm next to the skin may stay
+        let ear_ml = ear as f64 * 8.0 / 1000.0;
+        assert!(
+            plan.ear_tissue_removed_ml >= ear_ml,
+            "{} mL of ear removed, {ear_ml} mL far off the head",
+            plan.ear_tissue_removed_ml
+        );
+        // kept on request
+        let keep = DefaceOptions { keep_ears: true, ..DefaceOptions::default() };
+        let (_, kept, _) = run_with(&grid, modality, rotation, &keep);
+        assert_eq!(kept.ear_tissue_removed_ml, 0.0, "{modality:?}: ears kept on request");
+        assert!(tissues.iter().zip(&kept.edits).all(|(t, e)| *t != Tissue::Ear || *e == KEEP));
+    }
 }
