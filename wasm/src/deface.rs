@@ -61,6 +61,7 @@ pub fn deface_series(
     set("tissueRemovedMl", done.plan.tissue_removed_ml.into())?;
     set("voxelsRemoved", (done.plan.voxels_removed as f64).into())?;
     set("voxelsSealed", (done.plan.voxels_sealed as f64).into())?;
+    set("earTissueRemovedMl", done.plan.ear_tissue_removed_ml.into())?;
     set("transcoded", done.transcoded.into())?;
     Reflect::set(&out, &"summary".into(), &summary)?;
     let qc = match &done.qc {

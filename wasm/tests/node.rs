@@ -72,6 +72,7 @@ fn a_phantom_head_series_is_defaced_with_progress_and_qc() {
     let brain = get(&summary, "brainVolumeMl").as_f64().unwrap_or(0.0);
     assert!((600.0..2000.0).contains(&brain), "{brain}");
     assert!(get(&summary, "voxelsRemoved").as_f64().unwrap_or(0.0) > 1000.0);
+    assert!(get(&summary, "earTissueRemovedMl").as_f64().unwrap_or(0.0) > 0.0, "the phantom's ears are removed");
     let qc = get(&out, "qc");
     let (w, h) = (get(&qc, "width").as_f64().unwrap_or(0.0), get(&qc, "height").as_f64().unwrap_or(0.0));
     assert_eq!(js_sys::Uint8Array::from(get(&qc, "pixels")).length() as f64, w * h);
