@@ -33,8 +33,10 @@ use crate::batch::{CliError, OutputDir, discover, progress, thread_pool};
 /// behind the frontal pole and below a plane above the floor of the anterior cranial fossa,
 /// except a margin around the brain, becomes air (CT −1000 HU, MR background): eyes, nose,
 /// mouth, chin and facial bones; the cut is sealed with uniform tissue. The outer ears (thin
-/// flaps beside the head at ear height) become air too, unless --keep-ears. Markers: (0012,0064) adds 113102 Clean Recognizable Visual
-/// Features; (0028,0302) Recognizable Visual Features = NO. See docs/defacing.md.
+/// flaps beside the head at ear height) become air too, unless --keep-ears; the report says how
+/// much ear tissue went, or that no ear was found. Markers: (0012,0064) adds 113102 Clean
+/// Recognizable Visual Features; (0028,0302) Recognizable Visual Features = NO. See
+/// docs/defacing.md.
 ///
 /// UIDS  A defaced series is a new series: new SOP Instance and Series Instance UIDs (keyed),
 /// Image Type DERIVED. Its Study and Frame of Reference stay the original's, and are then mapped
