@@ -206,6 +206,20 @@ fn deface_removes_the_ears_unless_asked_to_keep_them() {
     assert_eq!(removed.len(), before.len());
     assert_ne!(removed, kept, "removing the ears changes pixels that keeping them does not");
     assert_eq!(slices(&input), before, "the input is never modified");
+    // a field of view that ends beside the head, before the ears: the report says none was found
+    let narrow = dir.path().join("narrow");
+    std::fs::create_dir_all(&narrow).expect("mkdir");
+    let mut grid = phantom::axial_grid(4.0);
+    grid.origin[0] = -72.0;
+    grid.dims[0] = 37;
+    for (name, bytes) in kakou_dicom::synthetic::phantom_series(&grid, Modality::Ct, identity) {
+        std::fs::write(narrow.join(name), bytes).expect("write slice");
+    }
+    let out = dir.path().join("narrow-out");
+    let result = kakou(&["deface", path_str(&narrow), path_str(&out), "--key", path_str(&key), "-q", "--no-qc"]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let report = std::fs::read_to_string(out.join("report.txt")).expect("report.txt");
+    assert!(report.contains("no outer ear found beside the head"), "{report}");
 }
 
 /// The bytes of every file in `dir`, by name.
