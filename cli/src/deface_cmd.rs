@@ -74,7 +74,7 @@ pub struct DefaceArgs {
     /// Add a profile option (repeatable), as for `kakou dicom`.
     #[arg(long = "option", value_name = "OPTION")]
     options: Vec<String>,
-    /// Keep this many mm around the brain untouched (default: CT 7, MR 10).
+    /// Keep this many mm around the brain untouched (default: CT 7, MR 14).
     #[arg(long)]
     brain_margin: Option<f64>,
     /// Keep the outer ears (they are removed by default: ears can identify a person).

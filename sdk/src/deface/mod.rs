@@ -63,8 +63,9 @@ pub enum DefaceError {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DefaceOptions {
     /// Nothing within this distance of the brain estimate is changed; `None` = the modality's
-    /// default: CT 7 mm (the skull bounds the estimate sharply), MR 10 mm (the estimate can miss
-    /// CSF and part of the cortex).
+    /// default: CT 7 mm (the skull bounds the estimate sharply), MR 14 mm (the estimate can miss
+    /// CSF and part of the cortex; 10 mm, the default until session 10, changed 24–73 voxels
+    /// of score.py's brain mask on six of the eight MR series, 14 mm none: docs/defacing.md).
     pub brain_margin_mm: Option<f64>,
     /// The coronal cut plane lies this far behind the frontal pole.
     pub behind_frontal_pole_mm: f64,
@@ -205,7 +206,7 @@ pub fn plan(
     progress("measuring distances to the brain", 0.45);
     let margin = options.brain_margin_mm.unwrap_or(match modality {
         Modality::Ct => 7.0,
-        Modality::Mr => 10.0,
+        Modality::Mr => 14.0,
     });
     // exact where it is compared with the margin (and interpolated next to it), infinite beyond
     let brain_reach = margin + 4.0 * COARSE_MM + 10.0;
