@@ -95,10 +95,9 @@ fn uppermost_blob(mask: &[bool], grid: &Grid) -> Vec<bool> {
     let (labels, sizes) = components(mask, grid.dims);
     let largest = sizes.iter().copied().max().unwrap_or(0);
     let mut height = vec![0f64; sizes.len()];
-    let [nx, ny, _] = grid.dims;
     for (p, &l) in labels.iter().enumerate() {
         if l > 0 {
-            let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+            let x = grid.position_of_index(p);
             height[l as usize - 1] += x[2] / sizes[l as usize - 1] as f64;
         }
     }

@@ -103,10 +103,9 @@ pub(super) struct Landmarks<'a> {
 /// Cells of the ear box: beside the head at ear height, behind the face.
 fn ear_box(coarse: &Coarse, Landmarks { frame, pole, floor }: Landmarks) -> Vec<bool> {
     let grid = &coarse.grid;
-    let [nx, ny, _] = grid.dims;
     (0..grid.len())
         .map(|p| {
-            let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+            let x = grid.position_of_index(p);
             let [left, anterior, superior] = frame.local(x);
             left.abs() > LATERAL_MM
                 && (BEHIND_POLE_MM.0..BEHIND_POLE_MM.1).contains(&(pole - anterior))

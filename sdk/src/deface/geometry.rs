@@ -33,6 +33,12 @@ impl Grid {
         i + self.dims[0] * (j + self.dims[1] * k)
     }
 
+    /// Patient position of the voxel at linear index `p` (grid order: i fastest).
+    pub fn position_of_index(&self, p: usize) -> [f64; 3] {
+        let [nx, ny, _] = self.dims;
+        self.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64])
+    }
+
     /// Patient position of a (possibly fractional) voxel coordinate.
     pub fn position(&self, p: [f64; 3]) -> [f64; 3] {
         let mut out = self.origin;

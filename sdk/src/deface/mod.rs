@@ -256,10 +256,15 @@ pub fn plan(
         ears: &ears,
     };
     let edits = cut.voxel_edits(grid, &fields);
-    let (voxels_removed, voxels_sealed) = edits.iter().fold((0, 0), |(air, seal), &e| {
-        (air + usize::from(e == AIR || e == EAR), seal + usize::from(seal_fraction(e) > 0.0))
-    });
-    let ear_tissue = edits.iter().zip(values).filter(|(e, v)| **e == EAR && **v > masks.skin_threshold).count();
+    // one pass over the full-resolution edits for all three counts
+    let (voxels_removed, voxels_sealed, ear_tissue) =
+        edits.iter().zip(values).fold((0, 0, 0), |(air, seal, ear), (&e, &v)| {
+            (
+                air + usize::from(e == AIR || e == EAR),
+                seal + usize::from(seal_fraction(e) > 0.0),
+                ear + usize::from(e == EAR && v > masks.skin_threshold),
+            )
+        });
     let ear_tissue_removed_ml = ear_tissue as f64 * grid.spacing().iter().product::<f64>() / 1000.0;
     let tissue_removed_ml = coarse.tissue_in_cut(&masks.head, &region) as f64 * cell_ml;
     let (fill_value, seal_value) = match modality {
@@ -731,10 +736,9 @@ impl Coarse {
     /// The face zone on the coarse grid (cell centres): the region before the brain margin is
     /// taken out of it; and the cells below `brow_level` (head-frame superior, mm). One pass.
     fn zone_and_brow(&self, cut: &Cut, brow_level: f64) -> (Vec<bool>, Vec<bool>) {
-        let [nx, ny, _] = self.grid.dims;
         (0..self.values.len())
             .map(|p| {
-                let x = self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+                let x = self.grid.position_of_index(p);
                 let local = cut.frame.local(x);
                 (cut.in_region(local), local[2] < brow_level)
             })
@@ -777,12 +781,7 @@ impl Coarse {
     }
 
     fn points(&self, mask: &[bool]) -> Vec<[f64; 3]> {
-        let [nx, ny, _] = self.grid.dims;
-        mask.iter()
-            .enumerate()
-            .filter(|(_, m)| **m)
-            .map(|(p, _)| self.grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]))
-            .collect()
+        mask.iter().enumerate().filter(|(_, m)| **m).map(|(p, _)| self.grid.position_of_index(p)).collect()
     }
 
     fn tissue_in_cut(&self, head: &[bool], region: &[bool]) -> usize {

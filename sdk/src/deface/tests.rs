@@ -25,8 +25,7 @@ fn run_with(
 
 /// Head coordinates of voxel `p` of a phantom rotated by `rotation`.
 fn head_coords(grid: &Grid, rotation: [[f64; 3]; 3], p: usize) -> [f64; 3] {
-    let [nx, ny, _] = grid.dims;
-    let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
+    let x = grid.position_of_index(p);
     [0, 1, 2].map(|a| (0..3).map(|b| rotation[b][a] * x[b]).sum::<f64>())
 }
 
@@ -35,9 +34,7 @@ fn head_coords(grid: &Grid, rotation: [[f64; 3]; 3], p: usize) -> [f64; 3] {
 fn assert_defaced(grid: &Grid, tissues: &[Tissue], plan: &DefacePlan, rotation: [[f64; 3]; 3]) {
     let mut face = (0, 0, 0);
     for (p, t) in tissues.iter().enumerate() {
-        let [nx, ny, _] = grid.dims;
-        let x = grid.position([(p % nx) as f64, ((p / nx) % ny) as f64, (p / (nx * ny)) as f64]);
-        let h = [0, 1, 2].map(|a| (0..3).map(|b| rotation[b][a] * x[b]).sum::<f64>());
+        let h = head_coords(grid, rotation, p);
         if *t == Tissue::Brain {
             assert_eq!(plan.edits[p], KEEP, "brain voxel {p} edited");
         }
